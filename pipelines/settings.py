@@ -1,0 +1,51 @@
+"""Settings read from the environment, each with a default inside the checkout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+# The demo key is public on purpose: it only pseudonymises the synthetic sample world. Real exports need a secret.
+DEMO_PII_KEY = "hoso-demo-key-not-secret"
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or wrong; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_db: Path
+    analytics_db: Path
+    dagster_home: Path
+    docs_dir: Path
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        def path(name: str, default: str) -> Path:
+            return Path(os.environ.get(name) or CHECKOUT / default).resolve()
+
+        return cls(
+            landing_dir=path("HOSO_LANDING_DIR", "data/landing"),
+            warehouse_db=path("HOSO_WAREHOUSE_DB", "data/warehouse.duckdb"),
+            analytics_db=path("HOSO_ANALYTICS_DB", "data/analytics.duckdb"),
+            dagster_home=path("DAGSTER_HOME", "data/dagster_home"),
+            docs_dir=path("HOSO_DOCS_DIR", "data/docs"),
+        )
+
+
+def pii_key(allow_demo: bool = False) -> str:
+    """The secret of the keyed hash that pseudonymises personal values (HOSO_PII_KEY)."""
+    key = os.environ.get("HOSO_PII_KEY", "")
+    if key:
+        return key
+    if allow_demo:
+        return DEMO_PII_KEY
+    raise SettingsError(
+        "HOSO_PII_KEY is not set: set it to a secret of at least 16 characters "
+        "(personal values are pseudonymised with it), or use `hoso demo` on the sample world"
+    )
