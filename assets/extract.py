@@ -1,0 +1,42 @@
+"""Extract stage: the landing folder's new files of the run's partitions, parsed into canonical frames in the
+staging area (stages/extract.py)."""
+
+
+import time
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from assets.common import partition_keys
+from pipelines.partitions import DAILY, SINGLE_RUN
+from pipelines.resources import LandingResource, WarehouseResource
+from sources.discover import discover
+from stages.extract import extract_files, partition_of
+from warehouse.load import seen_files
+
+
+@asset(
+    partitions_def=DAILY,
+    backfill_policy=SINGLE_RUN,
+    group_name="extract",
+    kinds={"python", "duckdb", "polars"},
+    owners=["team:data-engineering"],
+    description="Portal JSON batches, provincial CSV/XLSX exports and task exports of the partition's days, parsed "
+    "into canonical Polars frames with lineage (staged as Parquet). Files already recorded are skipped.",
+)
+def extracted_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+    t0 = time.perf_counter()
+    keys = set(partition_keys(context))
+    files = [f for f in discover(landing.landing) if partition_of(f) in keys]
+    with warehouse.writer() as con:
+        seen, loaded = seen_files(con)
+    staged = extract_files(files, landing.landing, landing.staging, landing.pii_key(), seen, loaded, context.log.debug)
+    rejected = [f"{s.relpath}: {s.reason}" for s in staged if s.outcome == "rejected"]
+    return MaterializeResult(metadata={
+        "files_in_partitions": len(files),
+        "files_new": len(staged),
+        "files_rejected": len(rejected),
+        "files_duplicate": sum(s.outcome == "duplicate_file" for s in staged),
+        "records_read": sum(s.records_read for s in staged),
+        "rejected": MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+        "seconds": round(time.perf_counter() - t0, 3),
+    })

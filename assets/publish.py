@@ -1,0 +1,30 @@
+"""Publish stage: the analysts' snapshot at HOSO_ANALYTICS_DB, marts only, swapped in atomically
+(warehouse/publish.py)."""
+
+
+import time
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from pipelines.resources import LandingResource, WarehouseResource
+from warehouse.publish import publish
+
+
+@asset(
+    group_name="publish",
+    kinds={"duckdb"},
+    owners=["team:data-engineering"],
+    deps=["marts"],
+    description="The analysts' read-only DuckDB snapshot (schema marts, every table and column commented, no "
+    "personal data), written aside and renamed over the previous one so readers never block or see a half state.",
+)
+def analytics_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+    t0 = time.perf_counter()
+    with warehouse.writer() as con:
+        out = publish(con, landing.analytics_db)
+    return MaterializeResult(metadata={
+        "path": MetadataValue.path(out["path"]),
+        "tables": len(out["tables"]),
+        **{f"rows.{t}": n for t, n in out["tables"].items()},
+        "seconds": round(time.perf_counter() - t0, 3),
+    })

@@ -1,0 +1,67 @@
+"""Dagster resources: the warehouse DuckDB file (one resource, from HOSO_WAREHOUSE_DB) and the folders the
+pipeline reads and writes. Declared once in definitions.py and injected into the assets."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+from typing import Iterator
+
+import duckdb
+from dagster import ConfigurableResource
+from dagster_duckdb import DuckDBResource
+
+from pipelines.settings import Settings, pii_key
+from warehouse.db import apply_schema, configure, writer_lock
+
+
+class WarehouseResource(DuckDBResource):
+    """The pipeline's own DuckDB file. Every access goes through the single-writer lock, so runs launched at the
+    same time queue instead of failing on DuckDB's file lock."""
+
+    @contextlib.contextmanager
+    def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(self.database):
+            with self.get_connection() as con:
+                configure(con)
+                apply_schema(con)
+                yield con
+
+
+class LandingResource(ConfigurableResource):
+    """Where exports arrive, where stages hand frames to each other, and where the analysts' snapshot goes."""
+
+    landing_dir: str
+    staging_dir: str
+    analytics_db: str
+    docs_dir: str
+    allow_demo_key: bool = False
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir)
+
+    @property
+    def staging(self) -> Path:
+        return Path(self.staging_dir)
+
+    def pii_key(self) -> str:
+        return pii_key(allow_demo=self.allow_demo_key)
+
+
+def default_resources(settings: Settings | None = None, allow_demo_key: bool | None = None) -> dict:
+    import os
+
+    s = settings or Settings.from_env()
+    demo = allow_demo_key if allow_demo_key is not None else os.environ.get("HOSO_DEMO") == "1"
+    return {
+        "warehouse": WarehouseResource(database=str(s.warehouse_db)),
+        "landing": LandingResource(
+            landing_dir=str(s.landing_dir),
+            staging_dir=str(s.warehouse_db.parent / "staging"),
+            analytics_db=str(s.analytics_db),
+            docs_dir=str(s.docs_dir),
+            allow_demo_key=demo,
+        ),
+    }

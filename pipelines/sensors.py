@@ -1,0 +1,72 @@
+"""The landing-folder sensor: requests a `daily_sync` run for each day that received new or changed files.
+
+Its cursor keeps each file's (modification time, size). A file modified within the last SETTLE_SECONDS may still be
+being written: it is left for a later tick, so a half-written export is never read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from pathlib import Path
+
+from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
+
+from pipelines.partitions import DAILY
+from pipelines.settings import Settings
+from sources.discover import classify
+
+SETTLE_SECONDS = 10.0
+
+
+def landing_state(landing: Path) -> dict[str, list[int]]:
+    """{relpath: [mtime_ns, size]} of every regular file under the landing folder."""
+    state = {}
+    if not landing.is_dir():
+        return state
+    for root, _dirs, files in os.walk(landing):
+        for name in files:
+            path = Path(root, name)
+            st = path.stat()
+            state[path.relative_to(landing).as_posix()] = [st.st_mtime_ns, st.st_size]
+    return state
+
+
+def changed_partitions(previous: dict, current: dict, now_ns: int, latest_key: str) -> tuple[set[str], dict]:
+    """The partitions with new or changed settled files, and the cursor to keep (unsettled files stay as before)."""
+    keys, cursor = set(), dict(previous)
+    for relpath, (mtime_ns, size) in current.items():
+        if previous.get(relpath) == [mtime_ns, size]:
+            continue
+        if now_ns - mtime_ns < SETTLE_SECONDS * 1e9:
+            continue
+        kind, batch_seq, _observed, day = classify(relpath)
+        if kind == "manifest":
+            cursor[relpath] = [mtime_ns, size]
+            continue
+        # Reference files and names without a date ride with the latest day (their asset is unpartitioned).
+        keys.add(day.isoformat() if day else latest_key)
+        cursor[relpath] = [mtime_ns, size]
+    for gone in set(previous) - set(current):
+        cursor.pop(gone)
+    return keys, cursor
+
+
+@sensor(job_name="daily_sync", minimum_interval_seconds=30, description="New or changed files in the landing folder")
+def landing_sensor(context: SensorEvaluationContext):
+    landing = Settings.from_env().landing_dir
+    previous = json.loads(context.cursor) if context.cursor else {}
+    latest = DAILY.get_last_partition_key()
+    keys, cursor = changed_partitions(previous, landing_state(landing), time.time_ns(), latest)
+    context.update_cursor(json.dumps(cursor, sort_keys=True))
+    if not keys:
+        yield SkipReason(f"no new settled file in {landing}")
+        return
+    for key in sorted(keys):
+        if key not in DAILY.get_partition_keys():
+            context.log.warning(f"files dated {key} fall outside the partitions; not requested")
+            continue
+        state = hashlib.sha256(json.dumps(cursor, sort_keys=True).encode()).hexdigest()[:12]
+        yield RunRequest(run_key=f"{key}:{state}", partition_key=key)

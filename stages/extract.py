@@ -1,0 +1,98 @@
+"""Extract: parse the landing folder's new files into canonical frames in the staging area.
+
+A file version (relpath, sha256) already recorded by a load is skipped: re-running changes nothing. A new file whose
+bytes were already loaded under another name is staged as `duplicate_file`; a file its parser refuses is staged as
+`rejected` with the parser's one-line reason; the run goes on with the other files.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sources
+from sources.discover import SourceFile
+from sources.errors import SourceError
+from stages.staging import REFERENCE_PARTITION, StagedFile, file_folder
+
+REFERENCE_KINDS = {"units", "procedures", "published_figures", "unknown"}
+# The frame whose rows are the file's records (the others are parts of them).
+PRIMARY_ENTITY = {
+    "portal_dossiers": "dossiers",
+    "portal_history": "processing_steps",
+    "provincial_csv": "dossiers",
+    "provincial_xlsx": "dossiers",
+    "commune_tasks": "commune_tasks",
+    "province_tasks": "province_tasks",
+    "province_snapshot": "province_snapshot",
+    "units": "units",
+    "procedures": "procedures",
+    "published_figures": "published_figures",
+}
+
+
+def partition_of(src: SourceFile) -> str:
+    """The daily partition a file belongs to: the date its name carries; reference files have none."""
+    if src.kind in REFERENCE_KINDS:
+        return REFERENCE_PARTITION
+    if src.batch_seq:
+        s = str(src.batch_seq)
+        return f"{s[0:4]}-{s[4:6]}-{s[6:8]}"
+    day = src.snapshot_date or (src.observed_at.date() if src.observed_at else None)
+    return day.isoformat() if isinstance(day, date) else REFERENCE_PARTITION
+
+
+def extract_files(
+    files: Iterable[SourceFile],
+    landing_dir: Path,
+    staging_root: Path,
+    pii_key: str,
+    seen: set[tuple[str, str]],
+    loaded_shas: set[str],
+    progress: Callable[[str], None] | None = None,
+) -> list[StagedFile]:
+    """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` the
+    sha256 of file versions loaded."""
+    staged: list[StagedFile] = []
+    shas_this_run: set[str] = set()
+    for src in files:
+        if src.kind == "manifest" or (src.relpath, src.sha256) in seen:
+            continue
+        part = partition_of(src)
+        folder = file_folder(staging_root, part, src.sha256, src.relpath)
+        if (folder / "file.json").is_file():
+            # Staged by an earlier run that did not load it yet: the same bytes give the same frames.
+            sf = StagedFile.load(folder)
+            staged.append(sf)
+            if sf.outcome in ("extracted", "validated"):
+                shas_this_run.add(src.sha256)
+            continue
+        sf = StagedFile(
+            relpath=src.relpath, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
+            partition=part, folder=str(folder),
+        )
+        if src.sha256 in loaded_shas or src.sha256 in shas_this_run:
+            sf.outcome, sf.reason = "duplicate_file", "the same bytes were already loaded (same sha256)"
+        elif src.kind == "unknown":
+            sf.outcome, sf.reason = "rejected", f"{src.relpath}: file name matches no known export (see docs/data-contracts.md §1)"
+        else:
+            t0 = time.perf_counter()
+            try:
+                parsed = sources.parse(src, landing_dir, pii_key)
+            except SourceError as exc:
+                sf.outcome, sf.reason = "rejected", str(exc)
+            else:
+                for entity, frame in parsed.frames.items():
+                    sf.write_frame("extracted", entity, frame)
+                sf.notes = list(parsed.notes)
+                primary = PRIMARY_ENTITY.get(src.kind)
+                sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
+                shas_this_run.add(src.sha256)
+            sf.seconds["extract"] = round(time.perf_counter() - t0, 4)
+        sf.save()
+        staged.append(sf)
+        if progress:
+            progress(f"extract {src.relpath}: {sf.outcome} {sf.records_read} records")
+    return staged

@@ -1,0 +1,102 @@
+"""The staging area between stages: one folder per file version, holding its frames as Parquet and a record of
+what happened to it (file.json). Extract writes it, validate adds the clean and quarantined frames, load reads it.
+
+Layout: <staging>/<partition>/<sha256[:16]>-<file name>/{file.json, extracted/<entity>.parquet,
+clean/<entity>.parquet, quarantine/<entity>.parquet, validations.parquet}. The folder is named by content, so two
+runs staging the same file write the same bytes (each write is atomic); the load re-checks under the writer lock
+what was already recorded, and a folder is pruned once its file is recorded in meta.files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+REFERENCE_PARTITION = "reference"
+
+
+@dataclass
+class StagedFile:
+    relpath: str
+    kind: str
+    sha256: str
+    size: int
+    batch_seq: int | None
+    partition: str
+    folder: str
+    outcome: str = "extracted"          # extracted | validated | rejected | duplicate_file
+    reason: str | None = None
+    notes: list[str] = field(default_factory=list)
+    records_read: int = 0
+    records_loaded: int = 0
+    records_quarantined: int = 0
+    records_warned: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def path(self) -> Path:
+        return Path(self.folder)
+
+    def frame_path(self, stage: str, entity: str) -> Path:
+        return self.path / stage / f"{entity}.parquet"
+
+    def entities(self, stage: str) -> list[str]:
+        folder = self.path / stage
+        return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
+
+    def write_frame(self, stage: str, entity: str, frame: pl.DataFrame) -> None:
+        # Written under a temporary name and renamed: two runs staging the same file never see a torn Parquet file.
+        target = self.frame_path(stage, entity)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+        frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False)
+        tmp.replace(target)
+
+    def read_frame(self, stage: str, entity: str) -> pl.DataFrame:
+        return pl.read_parquet(self.frame_path(stage, entity))
+
+    def save(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        tmp = self.path / f".file.json.{os.getpid()}.tmp"
+        tmp.write_text(json.dumps(asdict(self), ensure_ascii=False, indent=1), encoding="utf-8")
+        tmp.replace(self.path / "file.json")
+
+    @classmethod
+    def load(cls, folder: Path) -> "StagedFile":
+        return cls(**json.loads((folder / "file.json").read_text(encoding="utf-8")))
+
+
+def file_folder(staging_root: Path, partition: str, sha256: str, relpath: str) -> Path:
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(relpath).name)[:80]
+    return staging_root / partition / f"{sha256[:16]}-{safe}"
+
+
+def prune(staging_root: Path, recorded: set[tuple[str, str]]) -> int:
+    """Remove the staged folders of file versions already recorded in meta.files; returns how many."""
+    removed = 0
+    for f in staging_root.glob("*/*/file.json"):
+        try:
+            sf = StagedFile.load(f.parent)
+        except (OSError, ValueError):
+            continue
+        if (sf.relpath, sf.sha256) in recorded:
+            shutil.rmtree(f.parent, ignore_errors=True)
+            removed += 1
+    return removed
+
+
+def staged_files(staging_root: Path, partitions: list[str]) -> list[StagedFile]:
+    """The staged files of these partitions, in load order (partition, then batch, then path)."""
+    found = [
+        StagedFile.load(f)
+        for p in partitions
+        for f in sorted((staging_root / p).glob("*/"))
+        if (f / "file.json").is_file()
+    ]
+    return sorted(found, key=lambda s: (s.partition, s.batch_seq or 0, s.relpath))

@@ -1,0 +1,117 @@
+"""Validate: resolve the references of each staged file's frames and run its Great Expectations suite.
+
+Rows that fail a critical expectation go to the file's quarantine frames with their reasons; warnings are kept on
+the row (column `warnings`) and counted; children of a quarantined dossier observation go with it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import polars as pl
+
+from expectations import runner
+from sources.labels import normalise_unit_name
+from stages.extract import PRIMARY_ENTITY
+from stages.staging import StagedFile
+
+CHILD_ENTITIES = ("documents", "fees", "results", "identities")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What validation checks codes against: the units and procedures known to the warehouse."""
+
+    units: pl.DataFrame        # unit_code, unit_name, province_code, level
+    procedure_codes: frozenset[str]
+
+    def unit_lookup(self) -> pl.DataFrame:
+        return self.units.select(
+            pl.col("unit_name").map_elements(normalise_unit_name, return_dtype=pl.String).alias("_unit_key"),
+            "unit_code", "province_code", "level",
+        ).unique("_unit_key", keep="first")
+
+    def context(self) -> dict:
+        return {"procedure_codes": sorted(self.procedure_codes)}
+
+    @classmethod
+    def from_warehouse(cls, con) -> "Reference":
+        units = con.execute("SELECT unit_code, unit_name, province_code, level FROM ref.units ORDER BY unit_code").pl()
+        codes = {r[0] for r in con.execute("SELECT procedure_code FROM ref.procedures").fetchall()}
+        return cls(units=units, procedure_codes=frozenset(codes))
+
+
+def empty_reference() -> Reference:
+    """For validating the reference files themselves."""
+    schema = {"unit_code": pl.String, "unit_name": pl.String, "province_code": pl.String, "level": pl.String}
+    return Reference(units=pl.DataFrame(schema=schema), procedure_codes=frozenset())
+
+
+def enrich_dossiers(frame: pl.DataFrame, ref: Reference) -> pl.DataFrame:
+    """Resolve unit and procedure, and derive what the merge orders by (event_at, source_rank)."""
+    names = frame.select(pl.col("unit_name").unique())
+    keys = names.with_columns(
+        pl.col("unit_name").map_elements(normalise_unit_name, return_dtype=pl.String).alias("_unit_key")
+    )
+    units = keys.join(ref.unit_lookup(), on="_unit_key", how="left").drop("_unit_key")
+    return (
+        frame.join(units, on="unit_name", how="left", nulls_equal=False, maintain_order="left")
+        .with_columns(
+            pl.col("procedure_code").is_in(list(ref.procedure_codes)).fill_null(False).alias("procedure_known"),
+            pl.max_horizontal("received_at", "processed_at", "returned_at", "refused_at").alias("event_at"),
+            pl.when(pl.col("source_format") == "portal_json").then(2).otherwise(1).cast(pl.Int8).alias("source_rank"),
+        )
+    )
+
+
+def validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None] | None = None) -> StagedFile:
+    """Validate the extracted frames of one staged file; writes clean/, quarantine/ and validations.parquet."""
+    if sf.outcome != "extracted":
+        return sf
+    t0 = time.perf_counter()
+    results = []
+    quarantined_rows: pl.Series | None = None
+    entities = sf.entities("extracted")
+    # Parents first, so that the children of quarantined observations can follow them.
+    order = [e for e in entities if e not in CHILD_ENTITIES] + [e for e in entities if e in CHILD_ENTITIES]
+    for entity in order:
+        frame = sf.read_frame("extracted", entity)
+        if entity in CHILD_ENTITIES:
+            if quarantined_rows is not None and quarantined_rows.len():
+                frame = frame.filter(~pl.col("source_row").is_in(quarantined_rows.implode()))
+            sf.write_frame("clean", entity, frame)
+            continue
+        if entity == "dossiers":
+            frame = enrich_dossiers(frame, ref)
+        if not runner.has_suite(entity):
+            sf.write_frame("clean", entity, frame)
+            continue
+        outcome = runner.validate(entity, frame, ref.context())
+        clean, quarantine = runner.split(frame, outcome)
+        results.append(outcome.results.with_columns(pl.lit(entity).alias("entity")))
+        sf.write_frame("clean", entity, clean)
+        if quarantine.height:
+            sf.write_frame("quarantine", entity, quarantine)
+        if entity == "dossiers":
+            quarantined_rows = quarantine.get_column("source_row")
+        if entity == sf_primary(sf):
+            sf.records_loaded = clean.height
+            sf.records_quarantined = quarantine.height
+            sf.records_warned = int(clean.get_column("warnings").is_not_null().sum()) if "warnings" in clean.columns else 0
+    if results:
+        pl.concat(results, how="diagonal_relaxed").write_parquet(sf.path / "validations.parquet")
+    if sf_primary(sf) not in order:
+        sf.records_loaded = 0
+    sf.outcome = "validated"
+    sf.seconds["validate"] = round(time.perf_counter() - t0, 4)
+    sf.save()
+    if progress:
+        progress(f"validate {sf.relpath}: {sf.records_loaded} clean, {sf.records_quarantined} quarantined, "
+                 f"{sf.records_warned} with warnings")
+    return sf
+
+
+def sf_primary(sf: StagedFile) -> str | None:
+    return PRIMARY_ENTITY.get(sf.kind)

@@ -1,0 +1,343 @@
+"""The whole pipeline (Dagster assets: reference, extract, validate, load, marts, publish) on the sample world:
+the published figures from records, the defect outcomes of the ground-truth manifest, idempotence, lineage and
+the absence of personal data in the analysts' snapshot."""
+
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pytest
+from dagster import DagsterInstance
+
+from pipelines.cli import run_pipeline
+from pipelines.settings import Settings
+
+
+def make_settings(tmp: Path, landing: Path) -> Settings:
+    return Settings(
+        landing_dir=landing,
+        warehouse_db=tmp / "warehouse.duckdb",
+        analytics_db=tmp / "analytics.duckdb",
+        dagster_home=tmp / "dagster_home",
+        docs_dir=tmp / "docs",
+    )
+
+
+def run(settings: Settings, **kw) -> None:
+    with DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance, **kw)
+
+
+def table_fingerprints(db: Path) -> dict[str, tuple[int, str]]:
+    """(row count, order-independent checksum of the content) of every table of a DuckDB file."""
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        tables = con.execute(
+            "SELECT schema_name, table_name FROM duckdb_tables() WHERE NOT temporary ORDER BY ALL").fetchall()
+        out = {}
+        for schema, table in tables:
+            n, h = con.execute(
+                f"SELECT count(*), coalesce(sum(hash(t.*::VARCHAR)), 0)::VARCHAR FROM {schema}.{table} t").fetchone()
+            out[f"{schema}.{table}"] = (n, h)
+        return out
+    finally:
+        con.close()
+
+
+def analytics(settings: Settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.analytics_db), read_only=True)
+
+
+def warehouse(settings: Settings) -> duckdb.DuckDBPyConnection:
+    return duckdb.connect(str(settings.warehouse_db), read_only=True)
+
+
+@pytest.fixture(scope="session")
+def world_run(world_dir, tmp_path_factory):
+    settings = make_settings(tmp_path_factory.mktemp("run1"), world_dir)
+    run(settings)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def manifest(world_dir):
+    return json.loads((world_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+# ---------------------------------------------------------------- the figures of the report, from records
+
+
+@pytest.mark.slow
+def test_headline_figures_by_level(world_run, manifest):
+    con = analytics(world_run)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT level_key, received, online, online_ratio_pct, returned, ratio_definition "
+        "FROM marts.online_ratio_by_level").fetchall()}
+    assert rows["province_wide"][:3] == (310903, 224930, pytest.approx(72.35))
+    assert rows["province_agencies"][:3] == (171300, 124952, pytest.approx(72.94))
+    assert rows["commune"][:3] == (139603, 99978, pytest.approx(71.62))
+    assert rows["province_wide"][3] == 252648
+    assert {r[4] for r in rows.values()} == {"A"}
+    cu = manifest["clean_universe"]["40"]
+    assert rows["province_wide"][:2] == (cu["all"]["received"], cu["all"]["online"])
+
+
+@pytest.mark.slow
+def test_reconciliation_names_the_80_01_percent(world_run):
+    con = analytics(world_run)
+    rec = {r[0]: r[1:] for r in con.execute(
+        "SELECT figure_id, published_value, recomputed_value, matches, reproduced_by, reproducing_formula, finding "
+        "FROM marts.published_reconciliation").fetchall()}
+    p4 = rec["P4_ratio"]
+    assert p4[0] == pytest.approx(80.01)
+    assert float(p4[1]) == pytest.approx(71.62)
+    assert p4[2] is False
+    assert p4[3] == "ratio.commune_online_over_agency_online"
+    assert "99978 / 124952" in p4[4]
+    assert rec["P1_ratio"][2] is True and float(rec["P1_ratio"][1]) == pytest.approx(72.35)
+    # "Toàn tỉnh" of P3 is the province-level agencies: right numbers, wrong label.
+    assert rec["P3_ratio"][2] is False and rec["P3_ratio"][3] == "ratio.province_agencies"
+    assert rec["P3_received"][3] == "received.province_agencies"
+    for fid in ("P1_received", "P1_online", "P1_returned", "P2_rank", "P2_rank_change", "P4_received",
+                "P4_online", "P5_done_16", "P5_done_15", "P5_done_14", "P5_done_13", "P5_done_12",
+                "P5_below_70pct", "P6_rank", "P6_rank_change", "P7_total", "P7_done", "P7_in_progress",
+                "P8_procedures", "P8_pending"):
+        assert rec[fid][2] is True, (fid, rec[fid])
+    assert rec["P9_lookups"][2] is None and rec["P9_lookups"][5].startswith("not recomputable")
+
+
+@pytest.mark.slow
+def test_ranks_tasks_and_communes(world_run):
+    con = analytics(world_run)
+    home = con.execute(
+        "SELECT snapshot_date::VARCHAR, online_rank, online_rank_change, task_rank, task_rank_change, provinces "
+        "FROM marts.province_ranking WHERE is_home ORDER BY snapshot_date").fetchall()
+    assert home == [("2025-07-22", 25, None, 22, None, 34), ("2025-08-06", 20, 5, 20, 2, 34)]
+    dist = con.execute(
+        "SELECT tasks_done, communes, share_pct FROM marts.commune_task_progress "
+        "WHERE snapshot_date = DATE '2025-08-06' ORDER BY tasks_done DESC").fetchall()
+    assert [(d, c) for d, c, _ in dist] == [(16, 69), (15, 10), (14, 25), (13, 21), (12, 5)]
+    assert [float(s) for *_, s in dist] == [53.08, 7.69, 19.23, 16.15, 3.85]
+    communes = con.execute(
+        "SELECT count(*), count(*) FILTER (WHERE received > 0), sum(received), sum(online), "
+        "count(DISTINCT rank) > 1, count(*) FILTER (WHERE NOT meets_target) > 0 "
+        "FROM marts.online_ratio_by_commune").fetchone()
+    assert communes == (130, 130, 139603, 99978, True, True)
+    status = con.execute("SELECT tasks_total, tasks_done, in_progress_within_deadline, all_on_schedule "
+                         "FROM marts.province_task_status").fetchall()
+    assert status == [(23, 14, 9, True)]
+
+
+@pytest.mark.slow
+def test_every_mart_table_and_column_is_commented(world_run):
+    con = analytics(world_run)
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+    assert {"fct_case_files", "online_ratio_by_level", "online_ratio_by_commune", "published_reconciliation",
+            "commune_task_progress", "province_ranking", "daily_trend", "ratio_by_procedure",
+            "ratio_by_agency"} <= tables
+    uncommented = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts' AND (comment IS NULL OR comment = '') "
+        "UNION ALL SELECT table_name || '.' || column_name FROM duckdb_columns() "
+        "WHERE schema_name = 'marts' AND (comment IS NULL OR comment = '')").fetchall()
+    assert uncommented == []
+
+
+# ---------------------------------------------------------------- defects of the ground-truth manifest
+
+
+@pytest.mark.slow
+def test_each_defect_reaches_its_outcome(world_run, manifest):
+    wh = warehouse(world_run)
+    assert manifest["defects"], "the sample world injects defects"
+    for d in manifest["defects"]:
+        outcome, code = d["outcome"], d.get("dossier_code")
+        if outcome == "file_skipped_duplicate":
+            got = wh.execute("SELECT outcome FROM meta.files WHERE relpath = ?", [d["file"]]).fetchall()
+            assert got == [("duplicate_file",)], d
+        elif outcome == "quarantined":
+            got = wh.execute(
+                "SELECT reasons FROM core.quarantine WHERE source_file = ? AND source_row = ?",
+                [d["file"], d["record"]]).fetchall()
+            assert len(got) == 1 and d["reason"] in got[0][0].split("; "), (d, got)
+            if code:
+                assert wh.execute("SELECT count(*) FROM core.dossiers WHERE dossier_code = ?", [code]).fetchone()[0] == 0, d
+        elif outcome == "loaded_outside_window":
+            assert wh.execute("SELECT in_window, counted FROM marts.fct_case_files WHERE dossier_code = ?",
+                              [code]).fetchall() == [(False, False)], d
+        elif outcome == "loaded_test_excluded":
+            assert wh.execute("SELECT is_test, counted FROM marts.fct_case_files WHERE dossier_code = ?",
+                              [code]).fetchall() == [(True, False)], d
+        elif outcome == "loaded_with_warning":
+            got = wh.execute("SELECT warnings, counted FROM marts.fct_case_files WHERE dossier_code = ?",
+                             [code]).fetchall()
+            assert len(got) == 1 and d["reason"] in (got[0][0] or ""), (d, got)
+        elif outcome == "merged_latest_wins":
+            got = wh.execute("SELECT status, observations FROM core.dossiers WHERE dossier_code = ?", [code]).fetchall()
+            assert got and got[0][0] == d["expected_status"] and got[0][1] >= 2, (d, got)
+        elif outcome == "loaded_after_correction":
+            assert wh.execute("SELECT count(*) FROM core.dossiers WHERE dossier_code = ?", [code]).fetchone()[0] == 1, d
+            got = wh.execute("SELECT resolved_by_load_id IS NOT NULL FROM core.quarantine WHERE dossier_code = ?",
+                             [code]).fetchall()
+            assert got and all(r[0] for r in got), (d, got)
+        else:
+            pytest.fail(f"unknown outcome {outcome}")
+
+
+@pytest.mark.slow
+def test_every_record_is_accounted_for(world_run, manifest):
+    wh = warehouse(world_run)
+    per_file = {r[0]: r[1:] for r in wh.execute(
+        "SELECT relpath, outcome, records_read, records_loaded, records_quarantined FROM meta.files").fetchall()}
+    listed = {f["path"]: f for f in manifest["files"]}
+    assert set(per_file) == set(listed) - {"manifest.json"}
+    for path, (outcome, read, loaded, quarantined) in per_file.items():
+        if outcome == "loaded":
+            assert read == loaded + quarantined, path
+            assert read == listed[path]["records"], path
+    n_obs = wh.execute("SELECT count(*) FROM core.dossier_observations").fetchone()[0]
+    n_q = wh.execute("SELECT count(*) FROM core.quarantine WHERE entity = 'dossiers'").fetchone()[0]
+    dossier_files = wh.execute(
+        "SELECT sum(records_read) FROM meta.files WHERE outcome = 'loaded' "
+        "AND kind IN ('portal_dossiers', 'provincial_csv', 'provincial_xlsx')").fetchone()[0]
+    assert n_obs + n_q == dossier_files
+    loads = wh.execute("SELECT status, count(*) FROM meta.loads GROUP BY ALL").fetchall()
+    assert loads and all(s == "succeeded" for s, _ in loads)
+
+
+@pytest.mark.slow
+def test_lineage_on_every_observation(world_run):
+    wh = warehouse(world_run)
+    missing = wh.execute(
+        "SELECT count(*) FROM core.dossier_observations o LEFT JOIN meta.files f "
+        "ON f.sha256 = o.source_sha256 AND f.relpath = o.source_file "
+        "WHERE f.sha256 IS NULL OR o.load_id IS NULL OR o.source_row IS NULL").fetchone()[0]
+    assert missing == 0
+
+
+# ---------------------------------------------------------------- idempotence and personal data
+
+
+@pytest.mark.slow
+def test_second_run_on_the_same_files_changes_nothing(world_run):
+    before_wh = table_fingerprints(world_run.warehouse_db)
+    before_an = table_fingerprints(world_run.analytics_db)
+    run(world_run)
+    assert table_fingerprints(world_run.warehouse_db) == before_wh
+    assert table_fingerprints(world_run.analytics_db) == before_an
+
+
+def personal_values(landing: Path, limit: int = 300) -> set[str]:
+    """Personal values of the sample world, read from its portal and provincial files."""
+    values: set[str] = set()
+    for path in sorted((landing / "portal").glob("hoso-*.json"))[:3]:
+        for rec in json.loads(path.read_text(encoding="utf-8"))[:limit]:
+            for key in ("ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email"):
+                if rec.get(key):
+                    values.add(rec[key])
+            for ident in rec.get("DinhDanhCHS") or []:
+                if ident.get("SoDinhDanh"):
+                    values.add(ident["SoDinhDanh"])
+    for path in sorted((landing / "portal").glob("xuly-*.json"))[:1]:
+        for rec in json.loads(path.read_text(encoding="utf-8"))[:limit]:
+            if rec.get("NguoiXuLy"):
+                values.add(rec["NguoiXuLy"])
+    return values
+
+
+def find_values(db: Path, values: set[str]) -> list[tuple[str, str, int]]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        con.execute("CREATE TEMP TABLE needles AS SELECT unnest(?) AS v", [sorted(values)])
+        hits = []
+        for schema, table, column in con.execute(
+                "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
+                "WHERE NOT internal AND data_type IN ('VARCHAR', 'JSON') AND schema_name <> 'pg_catalog'").fetchall():
+            n = con.execute(
+                f'SELECT count(*) FROM {schema}.{table} t, needles WHERE contains(t."{column}"::VARCHAR, needles.v)'
+            ).fetchone()[0]
+            if n:
+                hits.append((f"{schema}.{table}", column, n))
+        return hits
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_no_personal_value_reaches_the_warehouse_or_the_snapshot(world_run, world_dir):
+    values = personal_values(world_dir)
+    assert len(values) > 500
+    assert find_values(world_run.analytics_db, values) == []
+    assert find_values(world_run.warehouse_db, values) == []
+
+
+# ---------------------------------------------------------------- small world: partitions, backfill order
+
+
+def test_small_world_figures_match_its_manifest(small_world_dir, tmp_path):
+    settings = make_settings(tmp_path, small_world_dir)
+    run(settings)
+    cu = json.loads((small_world_dir / "manifest.json").read_text(encoding="utf-8"))["clean_universe"]["40"]
+    con = analytics(settings)
+    rows = {r[0]: r[1:] for r in con.execute(
+        "SELECT level_key, received, online, returned FROM marts.online_ratio_by_level").fetchall()}
+    assert rows["province_wide"] == (cu["all"]["received"], cu["all"]["online"], cu["all"]["returned"])
+    assert rows["province_agencies"][:2] == (cu["province_level"]["received"], cu["province_level"]["online"])
+    assert rows["commune"][:2] == (cu["commune_level"]["received"], cu["commune_level"]["online"])
+
+
+def test_backfill_day_by_day_equals_one_range(small_world_dir, tmp_path):
+    """Loading the partitions one at a time, newest first, gives the same marts as one run over the range."""
+    from dagster import materialize
+
+    from pipelines.cli import _partition_range
+    from pipelines.definitions import ALL_ASSETS
+    from pipelines.partitions import DAILY
+    from pipelines.resources import default_resources
+
+    whole = make_settings(tmp_path / "whole", small_world_dir)
+    run(whole)
+    daily = make_settings(tmp_path / "daily", small_world_dir)
+    start, end = _partition_range(small_world_dir)
+    keys = DAILY.get_partition_keys_in_range(__import__("dagster").PartitionKeyRange(start, end))
+    resources = default_resources(daily, allow_demo_key=True)
+    with DagsterInstance.ephemeral() as instance:
+        for key in reversed(keys):
+            assert materialize(ALL_ASSETS, resources=resources, instance=instance, partition_key=key).success
+        # re-running a partition is idempotent
+        before = table_fingerprints(daily.warehouse_db)
+        assert materialize(ALL_ASSETS, resources=resources, instance=instance, partition_key=keys[3]).success
+        assert table_fingerprints(daily.warehouse_db) == before
+    a, b = table_fingerprints(whole.analytics_db), table_fingerprints(daily.analytics_db)
+    fct = ("marts.fct_case_files",)
+    # load ids differ between the two warehouses; everything else is the same
+    con_a, con_b = analytics(whole), analytics(daily)
+    q = ("SELECT count(*), sum(hash(dossier_code, status, channel, unit_code, received_at, counted)) "
+         "FROM marts.fct_case_files")
+    assert con_a.execute(q).fetchone() == con_b.execute(q).fetchone()
+    assert {k: v for k, v in a.items() if k not in fct} == {k: v for k, v in b.items() if k not in fct}
+
+
+def test_definitions_load():
+    from pipelines.definitions import defs
+
+    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
+    assert keys == {"reference_tables", "extracted_files", "validated_files", "loaded_files", "marts",
+                    "analytics_snapshot"}
+    assert defs.get_job_def("daily_sync") and defs.get_job_def("marts_only")
+    assert defs.get_sensor_def("landing_sensor") and defs.get_schedule_def("daily_after_cutoff")
+
+
+def test_sensor_waits_for_files_to_settle():
+    from pipelines.sensors import changed_partitions
+
+    now = 10_000 * 10**9
+    current = {"portal/hoso-20250701-01.json": [now - 60 * 10**9, 10],
+               "portal/hoso-20250702-01.json": [now - 2 * 10**9, 10],  # still being written
+               "reference/units.csv": [now - 60 * 10**9, 5]}
+    keys, cursor = changed_partitions({}, current, now, "2026-11-26")
+    assert keys == {"2025-07-01", "2026-11-26"}
+    assert "portal/hoso-20250702-01.json" not in cursor
+    keys2, cursor2 = changed_partitions(cursor, current, now + 20 * 10**9, "2026-11-26")
+    assert keys2 == {"2025-07-02"}  # settled by now; the others are known
+    assert changed_partitions(cursor2, current, now + 40 * 10**9, "2026-11-26")[0] == set()

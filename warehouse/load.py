@@ -1,0 +1,177 @@
+"""Load: move validated staged files into the warehouse in ONE transaction per load.
+
+The load id is recorded as `running` (committed on its own, so a crash leaves a trace), then everything the load
+writes — observations, children, tasks, reference tables, quarantine, validation history, the files' outcomes and
+the current state — is written in a single transaction that either commits whole or leaves nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from datetime import datetime, timezone
+from typing import Callable
+
+import duckdb
+
+from stages.staging import StagedFile
+from warehouse.db import sql_text
+
+# Where each clean entity goes, and how a new file replaces older rows of the same table (None: append only).
+TARGETS: dict[str, tuple[str, str | None]] = {
+    "dossiers": ("core.dossier_observations", None),
+    "documents": ("core.dossier_documents", None),
+    "fees": ("core.dossier_fees", None),
+    "results": ("core.dossier_results", None),
+    "identities": ("core.dossier_identities", None),
+    "processing_steps": ("core.processing_steps", None),
+    "commune_tasks": ("core.commune_tasks", "snapshot_date"),
+    "province_tasks": ("core.province_tasks", "snapshot_date"),
+    "province_snapshot": ("core.province_snapshot", "snapshot_date"),
+    "units": ("ref.units", "*"),
+    "procedures": ("ref.procedures", "*"),
+    "published_figures": ("ref.published_figures", "*"),
+}
+
+
+def new_load_id() -> str:
+    return datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + secrets.token_hex(4)
+
+
+def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
+    """Loads left `running` by a process that died are failed: nothing of theirs was committed."""
+    n = con.execute(
+        "UPDATE meta.loads SET status = 'failed', finished_at = now(), "
+        "error = 'interrupted: the process ended before the load committed' WHERE status = 'running' RETURNING 1"
+    ).fetchall()
+    return len(n)
+
+
+def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], set[str]]:
+    """(relpath, sha256) of every file version recorded, and the sha256 of those loaded."""
+    rows = con.execute("SELECT relpath, sha256, outcome FROM meta.files").fetchall()
+    return {(r, s) for r, s, _ in rows}, {s for _, s, o in rows if o == "loaded"}
+
+
+def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    schema, name = table.split(".")
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? ORDER BY column_index",
+        [schema, name],
+    ).fetchall()]
+
+
+def _parquet_columns(con: duckdb.DuckDBPyConnection, path: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR name <> 'schema'", [path]).fetchall()}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, path: str, load_id: str) -> int:
+    have = _parquet_columns(con, path)
+    cols = [c for c in _columns(con, table) if c in have and c != "load_id"]
+    select = ", ".join(f'"{c}"' for c in cols)
+    names = ", ".join(f'"{c}"' for c in cols + ["load_id"])
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {select}, ? FROM read_parquet(?)", [load_id, path])
+    return con.execute(f"SELECT count(*) FROM read_parquet(?)", [path]).fetchone()[0]
+
+
+def _replace_scope(con: duckdb.DuckDBPyConnection, table: str, key: str | None, path: str) -> None:
+    if key == "*":
+        con.execute(f"DELETE FROM {table}")
+    elif key:
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT DISTINCT {key} FROM read_parquet(?))", [path])
+
+
+def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> None:
+    outcome = "loaded" if sf.outcome == "validated" else sf.outcome
+    con.execute(
+        "INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [sf.sha256, load_id, sf.relpath, sf.kind, sf.size, sf.batch_seq, outcome, sf.reason,
+         sf.records_read, sf.records_loaded, sf.records_quarantined, sf.records_warned],
+    )
+    if sf.outcome != "validated":
+        return
+    for entity in sf.entities("clean"):
+        table, key = TARGETS[entity]
+        path = str(sf.frame_path("clean", entity))
+        _replace_scope(con, table, key, path)
+        _insert(con, table, path, load_id)
+    for entity in sf.entities("quarantine"):
+        path = str(sf.frame_path("quarantine", entity))
+        has_code = "dossier_code" in _parquet_columns(con, path)
+        con.execute(
+            f"""INSERT INTO core.quarantine
+                SELECT ?, {"q.dossier_code" if has_code else "NULL"}, q.reason, q.reasons, q.failed_values,
+                       to_json(q), q.source_file, q.source_sha256, q.source_row, ?, NULL
+                FROM read_parquet(?) q""",
+            [entity, load_id, path],
+        )
+    vpath = sf.path / "validations.parquet"
+    if vpath.is_file():
+        con.execute(
+            """INSERT INTO meta.validations BY NAME
+               SELECT ? AS load_id, ? AS source_file, v.* EXCLUDE (entity), now() AS validated_at
+               FROM read_parquet(?) v""",
+            [load_id, sf.relpath, str(vpath)],
+        )
+
+
+def load_files(
+    con: duckdb.DuckDBPyConnection,
+    staged: list[StagedFile],
+    load_id: str,
+    run_id: str | None = None,
+    partition_range: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> dict | None:
+    """Load the staged files; returns the load's row of meta.loads as a dict, or None when there was nothing new.
+    Raises after recording the failure in meta.loads."""
+    t0 = time.perf_counter()
+    mark_interrupted(con)
+    # Re-checked under the writer lock: another run may have recorded some of these files since they were staged;
+    # files still only extracted (not validated) wait for a later run.
+    seen, loaded = seen_files(con)
+    todo = []
+    for sf in staged:
+        if (sf.relpath, sf.sha256) in seen or sf.outcome == "extracted":
+            continue
+        if sf.outcome == "validated" and sf.sha256 in loaded:
+            sf.outcome, sf.reason = "duplicate_file", "the same bytes were already loaded (same sha256)"
+            sf.records_loaded = sf.records_quarantined = sf.records_warned = 0
+        seen.add((sf.relpath, sf.sha256))
+        if sf.outcome == "validated":
+            loaded.add(sf.sha256)
+        todo.append(sf)
+    if not todo:
+        return None
+    staged = todo
+    con.execute(
+        "INSERT INTO meta.loads (load_id, run_id, partition_range, started_at, status) "
+        "VALUES (?, ?, ?, now(), 'running')",
+        [load_id, run_id, partition_range],
+    )
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for sf in staged:
+            _load_file(con, sf, load_id)
+            if progress:
+                progress(f"load {sf.relpath}: {sf.outcome}")
+        con.execute("SET VARIABLE load_id = ?", [load_id])
+        con.execute(sql_text("load", "merge_dossiers.sql"))
+        con.execute(
+            """UPDATE meta.loads SET status = 'succeeded', finished_at = now(), seconds = ?, files = ?,
+                   rows_read = ?, rows_loaded = ?, rows_quarantined = ?, rows_warned = ?
+               WHERE load_id = ?""",
+            [round(time.perf_counter() - t0, 3), len(staged),
+             sum(s.records_read for s in staged), sum(s.records_loaded for s in staged),
+             sum(s.records_quarantined for s in staged), sum(s.records_warned for s in staged), load_id],
+        )
+        con.execute("COMMIT")
+    except BaseException as exc:
+        con.execute("ROLLBACK")
+        con.execute(
+            "UPDATE meta.loads SET status = 'failed', finished_at = now(), seconds = ?, error = ? WHERE load_id = ?",
+            [round(time.perf_counter() - t0, 3), f"{type(exc).__name__}: {exc}"[:2000], load_id],
+        )
+        raise
+    row = con.execute("SELECT * FROM meta.loads WHERE load_id = ?", [load_id]).fetch_arrow_table().to_pylist()
+    return row[0]

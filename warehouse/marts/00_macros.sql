@@ -1,0 +1,19 @@
+-- Macros the marts share (temporary: they live only in the connection that builds the marts).
+-- The online-ratio definitions of docs/data-contracts.md and DATA_WORLD §3.3, as row-level inclusion rules:
+--   A  online / all received (the report's definition; national index 3.3 before its sync multiplier)
+--   B  online / received for online-capable procedures (MucDo 3, 4)
+--   C  online / (online + in person): postal left out
+--   D  A x the sync ratio (share of the dossiers that reached the national portal)
+CREATE OR REPLACE TEMP MACRO in_numerator(def, is_online, muc_do) AS
+    is_online AND (def <> 'B' OR coalesce(muc_do IN (3, 4), false));
+CREATE OR REPLACE TEMP MACRO in_denominator(def, channel, muc_do) AS
+    CASE def WHEN 'B' THEN coalesce(muc_do IN (3, 4), false) WHEN 'C' THEN channel IN (1, 2) ELSE true END;
+CREATE OR REPLACE TEMP MACRO definition_text(def) AS
+    CASE def
+        WHEN 'A' THEN 'A: online / all received'
+        WHEN 'B' THEN 'B: online / received for online-capable procedures (MucDo 3, 4)'
+        WHEN 'C' THEN 'C: online / (online + in person), postal left out'
+        WHEN 'D' THEN 'D: A x sync ratio (share of dossiers synced to the national portal)'
+    END;
+CREATE OR REPLACE TEMP MACRO pct(num, den) AS
+    CASE WHEN den > 0 THEN round(100.0 * num / den, 2)::DECIMAL(6, 2) END;

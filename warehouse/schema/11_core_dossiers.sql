@@ -1,0 +1,11 @@
+-- core.dossiers: the current state, one row per dossier code across all sources.
+-- grain: dossier_code. The winning observation is the one with the greatest
+-- (event_at, source_rank, batch_seq, source_file, source_row); first_load_id / last_load_id say when the dossier
+-- was first seen and when its state last changed; observations counts the observations behind it.
+CREATE TABLE IF NOT EXISTS core.dossiers AS
+SELECT *,
+       NULL::VARCHAR  AS first_load_id,
+       NULL::VARCHAR  AS sources,
+       NULL::BIGINT   AS observations,
+       NULL::BOOLEAN  AS synced_to_portal
+FROM core.dossier_observations WITH NO DATA;

@@ -1,0 +1,29 @@
+-- Child tables of portal observations (the nested lists of a dossier object), keyed by the parent observation
+-- (source_sha256, source_row) and the position in the list; dossier_code repeated for joins.
+-- grain: (source_sha256, source_row, position).
+CREATE TABLE IF NOT EXISTS core.dossier_documents (
+    dossier_code VARCHAR, position INTEGER, file_id VARCHAR, file_name VARCHAR, is_deleted BOOLEAN,
+    component_code VARCHAR, is_digitised BOOLEAN, is_reused BOOLEAN, from_national_store BOOLEAN,
+    replaced_by_result_code VARCHAR,
+    source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS core.dossier_fees (
+    dossier_code VARCHAR, position INTEGER, fee_name VARCHAR, fee_code VARCHAR, collect_form VARCHAR,
+    amount DECIMAL(18, 0), fee_type VARCHAR,
+    source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS core.dossier_results (
+    dossier_code VARCHAR, position INTEGER, document_name VARCHAR, component_code VARCHAR, document_id VARCHAR,
+    result_code VARCHAR,
+    source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
+);
+CREATE TABLE IF NOT EXISTS core.dossier_identities (
+    dossier_code VARCHAR, position INTEGER, id_type VARCHAR, id_hash VARCHAR,
+    source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
+);
+-- core.processing_steps: the processing history pushed beside each portal batch. grain: (source_sha256, source_row).
+CREATE TABLE IF NOT EXISTS core.processing_steps (
+    dossier_code VARCHAR, handler_hash VARCHAR, handler_title VARCHAR, handled_at TIMESTAMPTZ, department VARCHAR,
+    action VARCHAR, status VARCHAR, started_at TIMESTAMPTZ, deadline_at TIMESTAMPTZ,
+    source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
+);

@@ -1,0 +1,17 @@
+-- core.quarantine: observations that failed a critical expectation, kept with their reasons so an engineer can see
+-- and replay them. No personal value is stored (only keyed hashes, as in the observations).
+-- grain: (source_sha256, source_row, entity). resolved_by_load_id is set when a later observation of the same
+-- dossier code loads (the record arrived corrected).
+CREATE TABLE IF NOT EXISTS core.quarantine (
+    entity              VARCHAR NOT NULL,      -- dossiers, processing_steps, commune_tasks, ...
+    dossier_code        VARCHAR,
+    reason              VARCHAR NOT NULL,      -- the primary reason (fixed priority order)
+    reasons             VARCHAR NOT NULL,      -- all critical reasons, '; '-joined
+    failed_values       VARCHAR,               -- column=value pairs of the failing columns, personal values masked
+    record              JSON,                  -- the canonical record (hashes only), for replay
+    source_file         VARCHAR NOT NULL,
+    source_sha256       VARCHAR NOT NULL,
+    source_row          BIGINT NOT NULL,
+    load_id             VARCHAR NOT NULL,
+    resolved_by_load_id VARCHAR
+);
