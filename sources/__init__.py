@@ -1,1 +1,103 @@
-"""sources"""
+"""Format parsers: each landing file -> canonical Polars frames with lineage (docs/data-contracts.md §1-3).
+
+    files = discover(landing_dir)                 # classified, hashed, in load order
+    parsed = parse(files[i], landing_dir, pii_key)  # Parsed(frames={name: DataFrame}, notes=[...])
+
+Every frame has exactly the schema `CANONICAL_SCHEMAS[name]`. A file refused whole raises `SourceError` (its
+`.file` and one-line message name the file and what is wrong). Personal values leave a parser only as keyed
+hashes (`sources.pii`); the key is the caller's (pipelines.settings.pii_key).
+
+Frames by file kind:
+    units / procedures / published_figures -> the frame of the same name
+    portal_dossiers   -> dossiers, documents, fees, results, identities
+    portal_history    -> processing_steps
+    provincial_csv / provincial_xlsx -> dossiers
+    commune_tasks / province_tasks / province_snapshot -> the frame of the same name
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import polars as pl
+
+from sources.discover import KINDS, SourceFile, classify, discover, sha256_file
+from sources.errors import SourceError
+from sources.schema import CANONICAL_SCHEMAS, LINEAGE, conform
+
+__all__ = [
+    "CANONICAL_SCHEMAS",
+    "FRAMES_BY_KIND",
+    "KINDS",
+    "LINEAGE",
+    "Parsed",
+    "SourceError",
+    "SourceFile",
+    "classify",
+    "conform",
+    "discover",
+    "parse",
+    "sha256_file",
+]
+
+FRAMES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "units": ("units",),
+    "procedures": ("procedures",),
+    "published_figures": ("published_figures",),
+    "portal_dossiers": ("dossiers", "documents", "fees", "results", "identities"),
+    "portal_history": ("processing_steps",),
+    "provincial_csv": ("dossiers",),
+    "provincial_xlsx": ("dossiers",),
+    "commune_tasks": ("commune_tasks",),
+    "province_tasks": ("province_tasks",),
+    "province_snapshot": ("province_snapshot",),
+}
+
+
+@dataclass
+class Parsed:
+    frames: dict[str, pl.DataFrame]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def records(self) -> int:
+        """Rows of the file's main frame (the first of FRAMES_BY_KIND)."""
+        return next(iter(self.frames.values())).height if self.frames else 0
+
+
+def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
+    """Parse one landing file into its canonical frames. Raises SourceError for a file refused whole."""
+    from sources import portal_json, provincial, reference, tasks  # noqa: PLC0415 (keeps `import sources` light)
+
+    if not pii_key:
+        raise ValueError("pii_key must not be empty (pipelines.settings.pii_key gives it)")
+    if not source.path.is_absolute():
+        source = replace(source, path=Path(landing_dir).resolve() / source.relpath)
+    if source.kind not in FRAMES_BY_KIND:
+        what = "ground truth of a generated world, not an export" if source.kind == "manifest" else (
+            "matches no landing-folder pattern (docs/data-contracts.md §1)"
+        )
+        raise SourceError(source.relpath, f"not parsed: {what}")
+    if not source.path.is_file():
+        raise SourceError(source.relpath, "file not found (moved or deleted after discovery)")
+
+    kind = source.kind
+    notes: list[str] = []
+    if kind == "portal_dossiers":
+        frames = portal_json.parse_dossiers(source, pii_key)
+    elif kind == "portal_history":
+        frames = portal_json.parse_history(source, pii_key)
+    elif kind == "provincial_csv":
+        frames, notes = provincial.parse_csv(source, pii_key)
+    elif kind == "provincial_xlsx":
+        frames, notes = provincial.parse_xlsx(source, pii_key)
+    elif kind == "commune_tasks":
+        frames, notes = tasks.parse_commune_tasks(source)
+    elif kind == "province_tasks":
+        frames, notes = tasks.parse_province_tasks(source)
+    elif kind == "province_snapshot":
+        frames, notes = tasks.parse_province_snapshot(source)
+    else:
+        frames, notes = reference.parse_reference(source, kind)
+    return Parsed(frames={name: frames[name] for name in FRAMES_BY_KIND[kind]}, notes=notes)

@@ -1,0 +1,42 @@
+"""The DuckDB session the parsers use: in memory, local time zone, no extension downloads; and its error text.
+
+`connect()` gives a fresh connection (parsers run in parallel; a connection is not shared across threads).
+`to_polars` turns a query result into a Polars frame through Arrow (TIMESTAMPTZ -> Datetime("us", TZ)).
+"""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import polars as pl
+
+from sources.schema import TZ
+
+_CONFIG = {
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+}
+
+
+def connect() -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(":memory:", config=dict(_CONFIG))
+    con.execute(f"SET TimeZone = '{TZ}'")
+    return con
+
+
+def to_polars(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:
+    table = con.sql(sql, params=params or None).to_arrow_table()
+    return pl.from_arrow(table)  # type: ignore[return-value]
+
+
+def clean_error(error: BaseException) -> str:
+    """DuckDB's message reduced to one line, without the absolute path and without any value it quotes.
+
+    DuckDB quotes offending values ("but got VARCHAR: <value>"); a value may be personal, so it is cut.
+    """
+    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+    text = re.sub(r"^[A-Za-z ]*Error: ", "", text)
+    text = re.sub(r'\s*in file "[^"]*"', "", text)
+    text = re.sub(r"(but got [A-Z_]+)\s*:.*$", r"\1", text)
+    return text.strip().rstrip(".")

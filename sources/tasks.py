@@ -1,0 +1,133 @@
+"""Parsers of the task-monitoring exports (contract §2.3, §3.3):
+
+- `tasks/nq57-xa-YYYYMMDD.csv` -> `commune_tasks` (snapshot date = the file-name date),
+- `tasks/nhiem-vu-tinh-YYYYMMDD.csv` -> `province_tasks` (snapshot date = the file-name date),
+- `tasks/xep-hang-tinh.csv` -> `province_snapshot` (snapshot date = the row's `Ngày`).
+
+Every listed header is required. Values that do not parse (a date, a percentage, a status label) become null and
+are counted in the notes.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from sources.csv_text import ROW_INDEX, header_names, read_csv_strings
+from sources.discover import SourceFile
+from sources.headers import resolve_headers
+from sources.labels import (
+    COMMUNE_TASK_HEADERS,
+    PROVINCE_SNAPSHOT_HEADERS,
+    PROVINCE_TASK_HEADERS,
+    TASK_STATUS_LABELS,
+    normalised_table,
+)
+from sources.lineage import lineage_exprs
+from sources.schema import conform
+from sources.values import code, local_date, lookup, unparsed_count
+
+SOURCE_FORMAT = "tasks_csv"
+_TASK_STATUS = normalised_table(TASK_STATUS_LABELS)
+
+
+def _read(source: SourceFile, headers: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
+    """The CSV under canonical column names (+ ROW_INDEX), and the header notes."""
+    table = read_csv_strings(source.path, source.relpath)
+    names = header_names(table)
+    aliases = {canonical: (header,) for canonical, header in headers.items()}
+    resolved = resolve_headers(names, aliases, list(headers), source.relpath)
+    strings = table.select(
+        pl.col(ROW_INDEX), *[pl.col(names[i]).alias(canonical) for canonical, i in resolved.columns.items()]
+    )
+    return strings, resolved.notes
+
+
+def _check(df: pl.DataFrame, source: SourceFile, checks: dict[str, tuple[str, pl.Expr]]) -> list[str]:
+    """Notes for values that were present but did not parse: {column: (header, parsed expression)}."""
+    notes = []
+    for column, (header, parsed) in checks.items():
+        bad = unparsed_count(df, column, parsed)
+        if bad:
+            notes.append(f"{source.relpath}: {bad} row(s) with an unreadable {header!r} (kept as null)")
+    return notes
+
+
+def _lineage(source: SourceFile) -> list[pl.Expr]:
+    return [pl.col(ROW_INDEX).cast(pl.Int64).alias("source_row"), *lineage_exprs(source, SOURCE_FORMAT)]
+
+
+def parse_commune_tasks(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    df, notes = _read(source, COMMUNE_TASK_HEADERS)
+    is_done = lookup("status_label", _TASK_STATUS, pl.Boolean)
+    notes += _check(
+        df,
+        source,
+        {
+            "status_label": (COMMUNE_TASK_HEADERS["status_label"], is_done),
+            "updated_on": (COMMUNE_TASK_HEADERS["updated_on"], local_date("updated_on")),
+        },
+    )
+    out = df.select(
+        pl.lit(source.snapshot_date, dtype=pl.Date).alias("snapshot_date"),
+        code("commune_code").alias("commune_code"),
+        code("commune_name").alias("commune_name"),
+        code("task_code").alias("task_code"),
+        code("task_name").alias("task_name"),
+        is_done.alias("is_done"),
+        local_date("updated_on").alias("updated_on"),
+        *_lineage(source),
+    )
+    return {"commune_tasks": conform(out, "commune_tasks")}, notes
+
+
+def parse_province_tasks(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    df, notes = _read(source, PROVINCE_TASK_HEADERS)
+    is_done = lookup("status_label", _TASK_STATUS, pl.Boolean)
+    notes += _check(
+        df,
+        source,
+        {
+            "status_label": (PROVINCE_TASK_HEADERS["status_label"], is_done),
+            "deadline": (PROVINCE_TASK_HEADERS["deadline"], local_date("deadline")),
+            "done_on": (PROVINCE_TASK_HEADERS["done_on"], local_date("done_on")),
+        },
+    )
+    out = df.select(
+        code("task_code").alias("task_code"),
+        code("task_name").alias("task_name"),
+        code("lead_unit").alias("lead_unit"),
+        local_date("deadline").alias("deadline"),
+        code("status_label").alias("status_label"),
+        is_done.alias("is_done"),
+        local_date("done_on").alias("done_on"),
+        pl.lit(source.snapshot_date, dtype=pl.Date).alias("snapshot_date"),
+        *_lineage(source),
+    )
+    return {"province_tasks": conform(out, "province_tasks")}, notes
+
+
+def _percent(column: str) -> pl.Expr:
+    return code(column).cast(pl.Decimal(5, 2), strict=False)
+
+
+def parse_province_snapshot(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    df, notes = _read(source, PROVINCE_SNAPSHOT_HEADERS)
+    h = PROVINCE_SNAPSHOT_HEADERS
+    notes += _check(
+        df,
+        source,
+        {
+            "snapshot_date": (h["snapshot_date"], local_date("snapshot_date")),
+            "online_ratio_pct": (h["online_ratio_pct"], _percent("online_ratio_pct")),
+            "commune_task_pct": (h["commune_task_pct"], _percent("commune_task_pct")),
+        },
+    )
+    out = df.select(
+        local_date("snapshot_date").alias("snapshot_date"),
+        code("province_code").alias("province_code"),
+        code("province_name").alias("province_name"),
+        _percent("online_ratio_pct").alias("online_ratio_pct"),
+        _percent("commune_task_pct").alias("commune_task_pct"),
+        *_lineage(source),
+    )
+    return {"province_snapshot": conform(out, "province_snapshot")}, notes
