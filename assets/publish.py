@@ -3,10 +3,12 @@
 
 
 import time
+from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from pipelines.resources import LandingResource, WarehouseResource
+from reports.html import render_report
 from warehouse.publish import publish
 
 
@@ -22,8 +24,11 @@ def analytics_snapshot(context: AssetExecutionContext, warehouse: WarehouseResou
     t0 = time.perf_counter()
     with warehouse.writer() as con:
         out = publish(con, landing.analytics_db)
+    # The static report reads only the snapshot just published.
+    report = render_report(Path(out["path"]), Path(landing.docs_dir) / "report.html")
     return MaterializeResult(metadata={
         "path": MetadataValue.path(out["path"]),
+        "report": MetadataValue.url(report.resolve().as_uri()),
         "tables": len(out["tables"]),
         **{f"rows.{t}": n for t, n in out["tables"].items()},
         "seconds": round(time.perf_counter() - t0, 3),

@@ -16,6 +16,7 @@ import duckdb
 
 from warehouse.db import configure
 from warehouse.marts import mart_docs
+from warehouse.views import create_views
 
 PERSONAL_COLUMN = re.compile(r"(owner|phone|email|address|handler|_hash$|id_number|chu_ho_so)", re.I)
 
@@ -54,6 +55,7 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> dict:
                     if c in doc.columns:
                         con.execute(f"COMMENT ON COLUMN snapshot.marts.{t}.{c} IS {_quote(doc.columns[c])}")
             counts[t] = con.execute(f"SELECT count(*) FROM snapshot.marts.{t}").fetchone()[0]
+        create_views(con, "snapshot")
         con.execute("CHECKPOINT snapshot")
     finally:
         con.execute("DETACH snapshot")

@@ -16,4 +16,4 @@ CREATE OR REPLACE TEMP MACRO definition_text(def) AS
         WHEN 'D' THEN 'D: A x sync ratio (share of dossiers synced to the national portal)'
     END;
 CREATE OR REPLACE TEMP MACRO pct(num, den) AS
-    CASE WHEN den > 0 THEN round(100.0 * num / den, 2)::DECIMAL(6, 2) END;
+    CASE WHEN den > 0 THEN round(100.0 * num / den, 2)::DECIMAL(12, 2) END;

@@ -31,7 +31,7 @@ counted AS (
 SELECT level_key, level_label, ratio_definition, definition_text(ratio_definition) AS definition_text,
        numerator, denominator, round(sync_ratio, 6) AS sync_ratio,
        CASE WHEN ratio_definition = 'D'
-            THEN round(100.0 * numerator / nullif(denominator, 0) * sync_ratio, 2)::DECIMAL(6, 2)
+            THEN round(100.0 * numerator / nullif(denominator, 0) * sync_ratio, 2)::DECIMAL(12, 2)
             ELSE pct(numerator, denominator) END AS ratio_pct
 FROM counted
 ORDER BY ord, ratio_definition;

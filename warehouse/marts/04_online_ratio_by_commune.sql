@@ -31,14 +31,14 @@ c AS (
 ),
 r AS (
     SELECT *, CASE WHEN getvariable('ratio_definition') = 'D'
-                   THEN round(100.0 * numerator / nullif(denominator, 0) * sync_ratio, 2)::DECIMAL(6, 2)
+                   THEN round(100.0 * numerator / nullif(denominator, 0) * sync_ratio, 2)::DECIMAL(12, 2)
                    ELSE pct(numerator, denominator) END AS online_ratio_pct
     FROM c
 )
 SELECT unit_code, unit_name, unit_kind, received, online, getvariable('ratio_definition') AS ratio_definition,
        numerator, denominator, online_ratio_pct,
        rank() OVER (ORDER BY online_ratio_pct DESC NULLS LAST) AS rank,
-       getvariable('commune_target_pct')::DECIMAL(6, 2) AS target_pct,
+       getvariable('commune_target_pct')::DECIMAL(12, 2) AS target_pct,
        coalesce(online_ratio_pct >= getvariable('commune_target_pct'), false) AS meets_target
 FROM r
 ORDER BY rank, unit_code;

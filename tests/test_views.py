@@ -1,0 +1,153 @@
+"""The bao_cao views (warehouse/views/*.sql, warehouse.views.create_views): created through an ATTACH as publish does,
+they must still resolve when the snapshot file is opened on its own, under another name, or attached under another
+alias next to a database that has its own marts; every view and column is commented."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, datetime
+from decimal import Decimal
+
+import duckdb
+import pytest
+
+import snapshot_world as w
+from warehouse.views import create_views, view_docs
+
+VIEWS = {d.view: d for d in view_docs()}
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory):
+    return w.build_snapshot(tmp_path_factory.mktemp("views"))
+
+
+def rows(con, sql):
+    cur = con.execute(sql)
+    cols = [d[0] for d in cur.description]
+    return [dict(zip(cols, r)) for r in cur.fetchall()]
+
+
+def test_the_headline_views_exist():
+    assert {"bao_cao.ty_le_theo_cap", "bao_cao.ty_le_theo_xa", "bao_cao.doi_chieu_bao_cao",
+            "bao_cao.tien_do_nhiem_vu_xa", "bao_cao.xep_hang_tinh"} <= set(VIEWS)
+
+
+def test_views_resolve_when_the_snapshot_is_opened_on_its_own(snapshot, tmp_path):
+    renamed = tmp_path / "another-name.duckdb"
+    shutil.copy(snapshot, renamed)
+    for path in (snapshot, renamed):
+        con = duckdb.connect(str(path), read_only=True)
+        try:
+            stored = con.execute("SELECT view_name, sql FROM duckdb_views() WHERE schema_name = 'bao_cao'").fetchall()
+            assert {f"bao_cao.{v}" for v, _ in stored} == set(VIEWS)
+            for _, sql in stored:
+                assert "snapshot." not in sql, "the view SQL must not name the alias it was created under"
+            for view, doc in VIEWS.items():
+                n_view = con.execute(f"SELECT count(*) FROM {view}").fetchone()[0]
+                n_mart = con.execute(f"SELECT count(*) FROM {doc.source}").fetchone()[0]
+                assert n_view == n_mart > 0, view
+        finally:
+            con.close()
+
+
+def test_views_read_their_own_database_when_attached_beside_other_marts(snapshot, tmp_path):
+    """A connection whose default database has its own (different) marts.online_ratio_by_level."""
+    con = duckdb.connect(str(tmp_path / "other.duckdb"))
+    try:
+        con.execute("CREATE SCHEMA marts")
+        con.execute("CREATE TABLE marts.online_ratio_by_level AS "
+                    "SELECT * FROM (VALUES ('province_wide', 1)) t(level_key, received)")
+        con.execute(f"ATTACH '{snapshot}' AS snap_b (READ_ONLY)")
+        got = con.execute('SELECT "Số hồ sơ tiếp nhận" FROM snap_b.bao_cao.ty_le_theo_cap '
+                          "WHERE \"Mã cấp\" = 'province_wide'").fetchone()[0]
+        assert got == 77
+    finally:
+        con.close()
+
+
+def test_create_views_is_idempotent_and_restores_the_current_database(snapshot, tmp_path):
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(snapshot, copy)
+    con = duckdb.connect(str(tmp_path / "main.duckdb"))
+    try:
+        con.execute(f"ATTACH '{copy}' AS published")
+        before = con.execute("SELECT current_database(), current_schema()").fetchone()
+        assert create_views(con, "published") == list(VIEWS)  # a second time over the existing views
+        assert con.execute("SELECT current_database(), current_schema()").fetchone() == before
+        assert con.execute("SELECT count(*) FROM published.bao_cao.ty_le_theo_xa").fetchone()[0] == 6
+    finally:
+        con.close()
+    # Also directly in the database of the connection itself.
+    con = duckdb.connect(str(copy))
+    try:
+        create_views(con, con.execute("SELECT current_database()").fetchone()[0])
+        assert con.execute("SELECT count(*) FROM bao_cao.doi_chieu_bao_cao").fetchone()[0] == len(w.PUBLISHED)
+    finally:
+        con.close()
+
+
+def test_every_view_and_column_is_commented_as_its_header_says(snapshot):
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        comments = dict(con.execute(
+            "SELECT 'bao_cao.' || view_name, comment FROM duckdb_views() WHERE schema_name = 'bao_cao'").fetchall())
+        for view, doc in VIEWS.items():
+            assert comments[view] == doc.description and " | " in doc.description
+            cols = con.execute(
+                "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'bao_cao' AND table_name = ? "
+                "ORDER BY column_index", [view.split(".")[1]]).fetchall()
+            assert [c for c, _ in cols] == list(doc.columns), f"{view}: the header must list the columns in order"
+            for column, comment in cols:
+                assert comment == doc.columns[column]
+                assert comment.endswith(")") and f"({doc.source}." in comment
+    finally:
+        con.close()
+
+
+def test_view_values_under_vietnamese_names(snapshot):
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        cap = rows(con, "FROM bao_cao.ty_le_theo_cap")
+        assert [(r["Mã cấp"], r["Số hồ sơ tiếp nhận"], r["Số hồ sơ trực tuyến"], r["Tỷ lệ nộp trực tuyến (%)"],
+                 r["Số hồ sơ đã trả"]) for r in cap] == [
+            ("province_wide", 77, 57, Decimal("74.03"), 39),
+            ("province_agencies", 38, 29, Decimal("76.32"), 19),
+            ("commune", 39, 28, Decimal("71.79"), 20),
+        ]
+        assert cap[0]["Định nghĩa tỷ lệ"] == "A" and cap[0]["Công thức"] == "57 / 77"
+        # Local wall-clock times, whatever the session's time zone.
+        assert (cap[0]["Từ thời điểm"], cap[0]["Đến trước thời điểm"]) == \
+            (datetime(2025, 7, 1, 0, 0), datetime(2025, 8, 6, 16, 0))
+
+        xa = rows(con, "FROM bao_cao.ty_le_theo_xa")
+        assert [r["Tên xã, phường"] for r in xa] == [u.name for u in w.COMMUNES]  # already in ratio order
+        assert [r["Đạt chỉ tiêu"] for r in xa] == [True, True, True, False, False, False]
+        assert xa[-1]["Tỷ lệ nộp trực tuyến (%)"] is None and xa[-1]["Số hồ sơ tiếp nhận"] == 0
+
+        dc = {r["Mã chỉ tiêu"]: r for r in rows(con, "FROM bao_cao.doi_chieu_bao_cao")}
+        assert dc["P4_ratio"]["Khớp"] is False
+        assert dc["P4_ratio"]["Chỉ tiêu tái lập được"] == "ratio.commune_online_over_agency_online"
+        assert dc["P1_ratio"]["Khớp"] is True and dc["P9_lookups"]["Khớp"] is None
+
+        nv = rows(con, "FROM bao_cao.tien_do_nhiem_vu_xa WHERE \"Ngày số liệu\" = DATE '2025-08-06'")
+        assert [(r["Số nhiệm vụ hoàn thành"], r["Số xã"], r["Dưới 70%"]) for r in nv] == \
+            [(16, 2, False), (15, 1, False), (14, 1, False), (12, 1, False), (10, 1, True)]
+
+        home = rows(con, "FROM bao_cao.xep_hang_tinh WHERE \"Tỉnh báo cáo\"")
+        assert [(r["Ngày số liệu"], r["Hạng trực tuyến"], r["Thay đổi hạng trực tuyến"], r["Hạng nhiệm vụ cấp xã"],
+                 r["Thay đổi hạng nhiệm vụ"], r["Số tỉnh"]) for r in home] == [
+            (date(2025, 7, 22), 25, None, 22, None, 34), (date(2025, 8, 6), 20, 5, 20, 2, 34)]
+
+        trend = rows(con, "FROM bao_cao.xu_huong_theo_ngay WHERE \"Mã cấp\" = 'province_wide'")
+        assert trend[-1]["Cấp"] == "Toàn tỉnh" and trend[-1]["Tỷ lệ lũy kế (%)"] == Decimal("74.03")
+
+        defs = rows(con, "FROM bao_cao.cac_dinh_nghia_ty_le WHERE \"Mã cấp\" = 'commune'")
+        assert [(r["Định nghĩa tỷ lệ"], r["Tỷ lệ (%)"]) for r in defs] == [
+            ("A", Decimal("71.79")), ("B", Decimal("77.78")), ("C", Decimal("73.68")), ("D", Decimal("62.59"))]
+
+        sn = rows(con, "FROM bao_cao.xep_hang_so_nganh")
+        assert [(r["Xếp hạng"], r["Tên sở, ngành"]) for r in sn] == [(1, "Sở Nội vụ"), (2, "Sở Xây dựng"),
+                                                                      (3, "Sở Y tế")]
+    finally:
+        con.close()
