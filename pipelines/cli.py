@@ -59,6 +59,9 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     resources = default_resources(settings, allow_demo_key=allow_demo_key)
     resources["landing"].pii_key()  # fail before any work when the key is missing
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    instance_yaml = settings.dagster_home / "dagster.yaml"
+    if not instance_yaml.exists():
+        instance_yaml.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
     rng = _partition_range(settings.landing_dir)
     selection = ALL_ASSETS if rng else [a for a in ALL_ASSETS if a.partitions_def is None]
@@ -81,8 +84,12 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
         result = materialize(selection, resources=resources, instance=instance, tags=tags, run_config=run_config,
                              raise_on_error=False)
     if not quiet:
+        shown = set()
         for ev in result.get_asset_materialization_events():
             mat = ev.event_specific_data.materialization
+            if mat.asset_key in shown:  # a backfill range reports one event per partition, same metadata
+                continue
+            shown.add(mat.asset_key)
             md = {k: v.value for k, v in mat.metadata.items()}
             keys = [k for k in ("files_new", "records_read", "records_quarantined", "rows_loaded", "load_id",
                                 "province_wide.online_ratio_pct", "tables") if k in md]

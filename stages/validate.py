@@ -13,6 +13,7 @@ from typing import Callable
 import polars as pl
 
 from expectations import runner
+from expectations.suites import has_suite
 from sources.labels import normalise_unit_name
 from stages.extract import PRIMARY_ENTITY
 from stages.staging import StagedFile
@@ -38,7 +39,7 @@ class Reference:
 
     @classmethod
     def from_warehouse(cls, con) -> "Reference":
-        units = con.execute("SELECT unit_code, unit_name, province_code, level FROM ref.units ORDER BY unit_code").pl()
+        units = con.sql("SELECT unit_code, unit_name, province_code, level FROM ref.units ORDER BY unit_code").pl()
         codes = {r[0] for r in con.execute("SELECT procedure_code FROM ref.procedures").fetchall()}
         return cls(units=units, procedure_codes=frozenset(codes))
 
@@ -85,7 +86,7 @@ def validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None
             continue
         if entity == "dossiers":
             frame = enrich_dossiers(frame, ref)
-        if not runner.has_suite(entity):
+        if not has_suite(entity):
             sf.write_frame("clean", entity, frame)
             continue
         outcome = runner.validate(entity, frame, ref.context())

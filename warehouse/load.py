@@ -173,5 +173,5 @@ def load_files(
             [round(time.perf_counter() - t0, 3), f"{type(exc).__name__}: {exc}"[:2000], load_id],
         )
         raise
-    row = con.execute("SELECT * FROM meta.loads WHERE load_id = ?", [load_id]).fetch_arrow_table().to_pylist()
+    row = con.execute("SELECT * FROM meta.loads WHERE load_id = ?", [load_id]).to_arrow_table().to_pylist()
     return row[0]

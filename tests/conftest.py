@@ -1,0 +1,27 @@
+"""Session fixtures shared by the test files: the sample world, generated once per session.
+
+- `world_dir`: the full world (scale 1, default seed): the report's exact figures; ~25 s and ~1.5 GB of files.
+- `small_world_dir`: scale 0.01, for fast tests of shapes, defects and the manifest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from samples.generate import generate_world
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("world") / "landing"
+    generate_world(out)
+    return out
+
+
+@pytest.fixture(scope="session")
+def small_world_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("small_world") / "landing"
+    generate_world(out, scale=0.01)
+    return out
