@@ -1,0 +1,62 @@
+"""The reason names that expectations carry in `meta.reason`, and the order that picks a quarantined row's primary
+reason.
+
+The dossier reasons are those of docs/data-contracts.md §4, exactly. The others name checks of the other entities
+(tasks, reference tables, children) and the plausibility warnings; they are ours, listed here so that a suite cannot
+invent a name by a typo (the suite loader rejects a reason that is not listed).
+"""
+
+from __future__ import annotations
+
+# Critical (the row is quarantined). A row failing several gets them all, ordered like this; the first is primary.
+CRITICAL_REASONS: tuple[str, ...] = (
+    # docs/data-contracts.md §4, in this priority order
+    "missing_dossier_code",
+    "received_at_invalid",
+    "unknown_unit",
+    "unknown_channel",
+    "unknown_status",
+    "unknown_procedure",
+    "returned_before_received",
+    "processed_before_received",
+    # other entities
+    "missing_key",  # a key column is null (tasks, reference tables, children)
+    "duplicate_key",  # the key occurs more than once in the batch
+    "unknown_task_code",  # commune task code not NV01..NV16
+    "unknown_task_status",  # task status label not recognised (is_done null)
+)
+
+# Warnings (the row loads; the warning is counted and kept on the row).
+WARNING_REASONS: tuple[str, ...] = (
+    # docs/data-contracts.md §4
+    "dossier_code_format",
+    "id_number_length",
+    # plausibility and other entities
+    "unknown_applicant_type",
+    "received_at_implausible",
+    "online_share_implausible",  # table scope
+    "empty_batch",  # table scope
+    "handled_at_invalid",
+    "commune_code_format",
+    "updated_after_snapshot",
+    "incomplete_task_set",  # table scope: not 16 tasks per commune and snapshot
+    "incomplete_snapshot",  # table scope: not 34 provinces per snapshot date
+    "unit_code_format",
+    "e_identifier_format",
+    "value_out_of_range",
+    "duplicate_key",
+)
+
+SEVERITIES = ("critical", "warning")
+SCOPES = ("row", "table")
+
+CRITICAL_RANK: dict[str, int] = {reason: rank for rank, reason in enumerate(CRITICAL_REASONS)}
+WARNING_RANK: dict[str, int] = {reason: rank for rank, reason in enumerate(WARNING_REASONS)}
+
+
+def is_personal(column: str) -> bool:
+    """Columns whose values never leave the validation layer unmasked: keyed hashes and anything about the owner."""
+    return column.endswith("_hash") or column.startswith("owner_")
+
+
+MASK = "***"
