@@ -1,16 +1,68 @@
 """Validate stage: Great Expectations suites over the staged frames; critical failures are quarantined with their
-reasons, warnings are counted (stages/validate.py, expectations/)."""
-
+reasons, warnings are counted (stages/validate.py, expectations/). One asset check per suite shows its results in
+the UI; the blocking check stops the marts when the quarantined share says something systemic is wrong."""
 
 import time
+from pathlib import Path
 
-from dagster import AssetExecutionContext, MaterializeResult, asset
+import polars as pl
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    asset,
+)
 
 from assets.common import partition_keys
+from expectations.suites import suite_names
 from pipelines.partitions import DAILY, SINGLE_RUN
 from pipelines.resources import LandingResource, WarehouseResource
 from stages.staging import staged_files
-from stages.validate import Reference, validate_file
+from stages.validate import Reference, validate_file, validation_summary
+
+# Above this share of quarantined records the batch is not a few bad rows but a broken export or a broken rule.
+MAX_QUARANTINED_SHARE = 0.05
+
+SUITE_CHECKS = [
+    AssetCheckSpec(f"suite_{name}", asset="validated_files",
+                   description=f"Great Expectations suite expectations/suites/{name}.json over this run's records")
+    for name in suite_names()
+]
+BLOCKING_CHECK = AssetCheckSpec(
+    "quarantined_share", asset="validated_files", blocking=True,
+    description=f"At most {MAX_QUARANTINED_SHARE:.0%} of the records read are quarantined; above that the marts "
+    "are not rebuilt (blocking).",
+)
+
+
+def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
+    rows = summary.filter(pl.col("suite") == name) if summary.height else summary
+    if rows.height == 0:
+        return AssetCheckResult(check_name=f"suite_{name}", passed=True,
+                                metadata={"expectations_evaluated": 0, "note": "no records of this entity in the run"})
+    failed = rows.filter(~pl.col("success"))
+    critical = failed.filter(pl.col("severity") == "critical")
+    table = "\n".join(
+        f"| {r['expectation_id']} | {r['severity']} | {r['reason']} | {r['unexpected_count']} | "
+        f"{(r['sample_values'] or '')[:120]} |" for r in failed.iter_rows(named=True))
+    return AssetCheckResult(
+        check_name=f"suite_{name}",
+        passed=critical.height == 0,
+        severity=AssetCheckSeverity.WARN,
+        metadata={
+            "expectations_evaluated": rows.height,
+            "expectations_failed": failed.height,
+            "critical_failed": critical.height,
+            "records_checked": int(rows.get_column("element_count").max() or 0),
+            "unexpected_total": int(rows.get_column("unexpected_count").sum() or 0),
+            "failures": MetadataValue.md(
+                "| expectation | severity | reason | unexpected | sample |\n|---|---|---|---|---|\n" + table
+                if table else "none"),
+        },
+    )
 
 
 @asset(
@@ -20,22 +72,44 @@ from stages.validate import Reference, validate_file
     kinds={"great_expectations", "polars"},
     owners=["team:data-engineering"],
     deps=["extracted_files", "reference_tables"],
+    check_specs=[*SUITE_CHECKS, BLOCKING_CHECK],
     description="Each staged file checked against its entity's expectation suite (expectations/suites/*.json); "
     "failing records are split into the quarantine with their reasons, never dropped.",
 )
-def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource):
     t0 = time.perf_counter()
     with warehouse.writer() as con:
         ref = Reference.from_warehouse(con)
-    staged = [validate_file(sf, ref, context.log.debug) for sf in staged_files(landing.staging, partition_keys(context))]
-    read = sum(s.records_read for s in staged if s.outcome == "validated")
-    quarantined = sum(s.records_quarantined for s in staged)
-    return MaterializeResult(metadata={
-        "files_validated": sum(s.outcome == "validated" for s in staged),
+    outcomes: list = []
+    staged = [validate_file(sf, ref, context.log.debug, outcomes)
+              for sf in staged_files(landing.staging, partition_keys(context))]
+    validated = [s for s in staged if s.outcome == "validated"]
+    read = sum(s.records_read for s in validated)
+    quarantined = sum(s.records_quarantined for s in validated)
+    summary = validation_summary(validated)
+    docs = None
+    if outcomes:
+        from expectations.docs import build_data_docs
+
+        # The data docs show the latest validation of each suite (a page per validation costs ~0.1 s).
+        latest = {o.entity: o for o in outcomes}
+        docs = build_data_docs(latest.values(), Path(landing.docs_dir) / "data_docs")
+    share = quarantined / read if read else 0.0
+    yield MaterializeResult(metadata={
+        "files_validated": len(validated),
         "records_read": read,
-        "records_clean": sum(s.records_loaded for s in staged),
+        "records_clean": sum(s.records_loaded for s in validated),
         "records_quarantined": quarantined,
-        "records_with_warnings": sum(s.records_warned for s in staged),
-        "quarantined_pct": round(100.0 * quarantined / read, 4) if read else 0.0,
+        "records_with_warnings": sum(s.records_warned for s in validated),
+        "quarantined_pct": round(100.0 * share, 4),
+        "data_docs": MetadataValue.url(docs.as_uri()) if docs else "not built (nothing validated)",
         "seconds": round(time.perf_counter() - t0, 3),
     })
+    for name in suite_names():
+        yield suite_check(name, summary)
+    yield AssetCheckResult(
+        check_name="quarantined_share",
+        passed=share <= MAX_QUARANTINED_SHARE,
+        metadata={"records_read": read, "records_quarantined": quarantined, "share_pct": round(100.0 * share, 4),
+                  "limit_pct": 100.0 * MAX_QUARANTINED_SHARE},
+    )

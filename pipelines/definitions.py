@@ -10,7 +10,6 @@ from assets.marts import marts
 from assets.publish import analytics_snapshot
 from assets.reference import reference_tables
 from assets.validate import validated_files
-from pipelines.partitions import DAILY
 from pipelines.resources import default_resources
 from pipelines.sensors import landing_sensor
 from pipelines.schedules import daily_after_cutoff
@@ -20,7 +19,6 @@ ALL_ASSETS = [reference_tables, extracted_files, validated_files, loaded_files, 
 daily_sync = define_asset_job(
     "daily_sync",
     selection=AssetSelection.all(),
-    partitions_def=DAILY,
     description="Load the day's new exports (or a backfill range, as one run), rebuild the marts and publish.",
     tags={"hoso/writer": "warehouse"},
 )

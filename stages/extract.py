@@ -16,6 +16,7 @@ import sources
 from sources.discover import SourceFile
 from sources.errors import SourceError
 from stages.staging import REFERENCE_PARTITION, StagedFile, file_folder
+from warehouse.db import crash_point
 
 REFERENCE_KINDS = {"units", "procedures", "published_figures", "unknown"}
 # The frame whose rows are the file's records (the others are parts of them).
@@ -84,14 +85,17 @@ def extract_files(
             except SourceError as exc:
                 sf.outcome, sf.reason = "rejected", str(exc)
             else:
+                crash_point("extract.parsed")
                 for entity, frame in parsed.frames.items():
                     sf.write_frame("extracted", entity, frame)
+                    crash_point("extract.frame")
                 sf.notes = list(parsed.notes)
                 primary = PRIMARY_ENTITY.get(src.kind)
                 sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
                 shas_this_run.add(src.sha256)
             sf.seconds["extract"] = round(time.perf_counter() - t0, 4)
         sf.save()
+        crash_point("extract.saved")
         staged.append(sf)
         if progress:
             progress(f"extract {src.relpath}: {sf.outcome} {sf.records_read} records")

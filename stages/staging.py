@@ -18,6 +18,8 @@ from pathlib import Path
 
 import polars as pl
 
+from warehouse.db import crash_point
+
 REFERENCE_PARTITION = "reference"
 
 
@@ -88,6 +90,7 @@ def prune(staging_root: Path, recorded: set[tuple[str, str]]) -> int:
         if (sf.relpath, sf.sha256) in recorded:
             shutil.rmtree(f.parent, ignore_errors=True)
             removed += 1
+            crash_point("staging.prune")
     return removed
 
 

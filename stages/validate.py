@@ -17,6 +17,7 @@ from expectations.suites import has_suite
 from sources.labels import normalise_unit_name
 from stages.extract import PRIMARY_ENTITY
 from stages.staging import StagedFile
+from warehouse.db import crash_point
 
 CHILD_ENTITIES = ("documents", "fees", "results", "identities")
 
@@ -60,15 +61,20 @@ def enrich_dossiers(frame: pl.DataFrame, ref: Reference) -> pl.DataFrame:
     return (
         frame.join(units, on="unit_name", how="left", nulls_equal=False, maintain_order="left")
         .with_columns(
-            pl.col("procedure_code").is_in(list(ref.procedure_codes)).fill_null(False).alias("procedure_known"),
             pl.max_horizontal("received_at", "processed_at", "returned_at", "refused_at").alias("event_at"),
             pl.when(pl.col("source_format") == "portal_json").then(2).otherwise(1).cast(pl.Int8).alias("source_rank"),
         )
     )
 
 
-def validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None] | None = None) -> StagedFile:
-    """Validate the extracted frames of one staged file; writes clean/, quarantine/ and validations.parquet."""
+def validate_file(
+    sf: StagedFile,
+    ref: Reference,
+    progress: Callable[[str], None] | None = None,
+    outcomes: list | None = None,
+) -> StagedFile:
+    """Validate the extracted frames of one staged file; writes clean/, quarantine/ and validations.parquet.
+    The Great Expectations outcomes are appended to `outcomes` when given (for the data docs)."""
     if sf.outcome != "extracted":
         return sf
     t0 = time.perf_counter()
@@ -79,20 +85,20 @@ def validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None
     order = [e for e in entities if e not in CHILD_ENTITIES] + [e for e in entities if e in CHILD_ENTITIES]
     for entity in order:
         frame = sf.read_frame("extracted", entity)
-        if entity in CHILD_ENTITIES:
-            if quarantined_rows is not None and quarantined_rows.len():
-                frame = frame.filter(~pl.col("source_row").is_in(quarantined_rows.implode()))
-            sf.write_frame("clean", entity, frame)
-            continue
+        if entity in CHILD_ENTITIES and quarantined_rows is not None and quarantined_rows.len():
+            frame = frame.filter(~pl.col("source_row").is_in(quarantined_rows.implode()))
         if entity == "dossiers":
             frame = enrich_dossiers(frame, ref)
         if not has_suite(entity):
             sf.write_frame("clean", entity, frame)
             continue
         outcome = runner.validate(entity, frame, ref.context())
+        if outcomes is not None:
+            outcomes.append(outcome)
         clean, quarantine = runner.split(frame, outcome)
         results.append(outcome.results.with_columns(pl.lit(entity).alias("entity")))
         sf.write_frame("clean", entity, clean)
+        crash_point("validate.frame")
         if quarantine.height:
             sf.write_frame("quarantine", entity, quarantine)
         if entity == "dossiers":
@@ -100,18 +106,39 @@ def validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None
         if entity == sf_primary(sf):
             sf.records_loaded = clean.height
             sf.records_quarantined = quarantine.height
-            sf.records_warned = int(clean.get_column("warnings").is_not_null().sum()) if "warnings" in clean.columns else 0
+            sf.records_warned = int(clean.get_column("warnings").is_not_null().sum())
     if results:
         pl.concat(results, how="diagonal_relaxed").write_parquet(sf.path / "validations.parquet")
-    if sf_primary(sf) not in order:
-        sf.records_loaded = 0
     sf.outcome = "validated"
     sf.seconds["validate"] = round(time.perf_counter() - t0, 4)
     sf.save()
+    crash_point("validate.saved")
     if progress:
         progress(f"validate {sf.relpath}: {sf.records_loaded} clean, {sf.records_quarantined} quarantined, "
                  f"{sf.records_warned} with warnings")
     return sf
+
+
+def validation_summary(staged: list[StagedFile]) -> pl.DataFrame:
+    """One row per (entity, expectation) over the validated files: how many records it saw, how many failed, a
+    sample of failing values (already masked where personal), and whether it held everywhere."""
+    parts = [pl.read_parquet(sf.path / "validations.parquet") for sf in staged
+             if sf.outcome == "validated" and (sf.path / "validations.parquet").is_file()]
+    if not parts:
+        return pl.DataFrame()
+    return (
+        pl.concat(parts, how="diagonal_relaxed")
+        .group_by("entity", "suite", "expectation_id", "expectation_type", "columns", "reason", "severity", "scope",
+                  maintain_order=True)
+        .agg(
+            pl.col("success").all().alias("success"),
+            pl.col("element_count").sum().alias("element_count"),
+            pl.col("unexpected_count").sum().alias("unexpected_count"),
+            pl.col("sample_values").filter(pl.col("sample_values").is_not_null() & (pl.col("sample_values") != ""))
+            .head(3).str.join(" | ").alias("sample_values"),
+            pl.len().alias("files"),
+        )
+    )
 
 
 def sf_primary(sf: StagedFile) -> str | None:
