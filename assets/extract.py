@@ -37,6 +37,6 @@ def extracted_files(context: AssetExecutionContext, warehouse: WarehouseResource
         "files_rejected": len(rejected),
         "files_duplicate": sum(s.outcome == "duplicate_file" for s in staged),
         "records_read": sum(s.records_read for s in staged),
-        "rejected": MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+        "rejected": MetadataValue.text("\n".join(rejected) or "none"),
         "seconds": round(time.perf_counter() - t0, 3),
     })

@@ -35,6 +35,6 @@ def reference_tables(context: AssetExecutionContext, warehouse: WarehouseResourc
     return MaterializeResult(metadata={
         "units": counts["units"], "procedures": counts["procedures"], "published_figures": counts["published_figures"],
         "files_new": len(staged), "files_rejected": len(rejected),
-        "rejected": MetadataValue.md("\n".join(f"- {r}" for r in rejected) or "none"),
+        "rejected": MetadataValue.text("\n".join(rejected) or "none"),
         "load_id": (load or {}).get("load_id") or "nothing new",
     })

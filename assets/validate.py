@@ -38,6 +38,11 @@ BLOCKING_CHECK = AssetCheckSpec(
 )
 
 
+def _cell(text: str | None) -> str:
+    """Sample values are data, not Markdown: neutralise table and HTML syntax."""
+    return (text or "")[:120].replace("|", "\\|").replace("<", "&lt;").replace("\n", " ")
+
+
 def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
     rows = summary.filter(pl.col("suite") == name) if summary.height else summary
     if rows.height == 0:
@@ -47,7 +52,7 @@ def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
     critical = failed.filter(pl.col("severity") == "critical")
     table = "\n".join(
         f"| {r['expectation_id']} | {r['severity']} | {r['reason']} | {r['unexpected_count']} | "
-        f"{(r['sample_values'] or '')[:120]} |" for r in failed.iter_rows(named=True))
+        f"{_cell(r['sample_values'])} |" for r in failed.iter_rows(named=True))
     return AssetCheckResult(
         check_name=f"suite_{name}",
         passed=critical.height == 0,

@@ -4,15 +4,20 @@ pipeline reads and writes. Declared once in definitions.py and injected into the
 from __future__ import annotations
 
 import contextlib
+import warnings
 from pathlib import Path
 from typing import Iterator
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import BetaWarning, ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, pii_key
 from warehouse.db import apply_schema, configure, writer_lock
+
+# The daily assets use backfill_policy on purpose (a backfill range is one run); Dagster's "beta" notice about it
+# would print six lines to stderr on every `hoso` command, burying its one-line errors.
+warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
 
 
 class WarehouseResource(DuckDBResource):

@@ -29,7 +29,10 @@ def landing_state(landing: Path) -> dict[str, list[int]]:
     for root, _dirs, files in os.walk(landing):
         for name in files:
             path = Path(root, name)
-            st = path.stat()
+            try:
+                st = os.lstat(path)  # a dangling or looping link must not kill the tick; discover refuses it
+            except OSError:
+                continue
             state[path.relative_to(landing).as_posix()] = [st.st_mtime_ns, st.st_size]
     return state
 

@@ -7,6 +7,11 @@ Every frame has exactly the schema `CANONICAL_SCHEMAS[name]`. A file refused who
 `.file` and one-line message name the file and what is wrong). Personal values leave a parser only as keyed
 hashes (`sources.pii`); the key is the caller's (pipelines.settings.pii_key).
 
+Hostile input: discovery never reads outside the landing folder nor blocks (links, FIFOs, odd names: kind
+"refused", see sources/discover.py), and each parser checks its file against the limits of sources/limits.py
+(size, JSON depth and record size, CSV line and field length, XLSX zip bombs) before the library that parses it
+sees the bytes; a file that is not what its name says is refused saying what it is (sources/sniff.py).
+
 Frames by file kind:
     units / procedures / published_figures -> the frame of the same name
     portal_dossiers   -> dossiers, documents, fees, results, identities
@@ -17,6 +22,7 @@ Frames by file kind:
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -72,22 +78,35 @@ def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
 
     if not pii_key:
         raise ValueError("pii_key must not be empty (pipelines.settings.pii_key gives it)")
+    if source.problem:
+        raise SourceError(source.relpath, source.problem)
+    root = Path(landing_dir).resolve()
     if not source.path.is_absolute():
-        source = replace(source, path=Path(landing_dir).resolve() / source.relpath)
+        source = replace(source, path=root / source.relpath)
     if source.kind not in FRAMES_BY_KIND:
         what = "ground truth of a generated world, not an export" if source.kind == "manifest" else (
             "matches no landing-folder pattern (docs/data-contracts.md §1)"
         )
         raise SourceError(source.relpath, f"not parsed: {what}")
-    if not source.path.is_file():
-        raise SourceError(source.relpath, "file not found (moved or deleted after discovery)")
+    # Checked again now (the folder may have changed since discovery): only a regular file inside the landing
+    # folder is read, never what a link swapped in since points to.
+    try:
+        real = source.path.resolve(strict=True)
+        is_regular = stat.S_ISREG(real.stat().st_mode)
+    except (OSError, RuntimeError):
+        raise SourceError(source.relpath, "file not found (moved or deleted after discovery)") from None
+    if not real.is_relative_to(root):
+        raise SourceError(source.relpath, "resolves outside the landing folder (a symbolic link?): not read")
+    if not is_regular:
+        raise SourceError(source.relpath, "not a regular file: not read")
+    source = replace(source, path=real)
 
     kind = source.kind
     notes: list[str] = []
     if kind == "portal_dossiers":
-        frames = portal_json.parse_dossiers(source, pii_key)
+        frames, notes = portal_json.parse_dossiers(source, pii_key)
     elif kind == "portal_history":
-        frames = portal_json.parse_history(source, pii_key)
+        frames, notes = portal_json.parse_history(source, pii_key)
     elif kind == "provincial_csv":
         frames, notes = provincial.parse_csv(source, pii_key)
     elif kind == "provincial_xlsx":

@@ -1,15 +1,35 @@
-"""Find and classify the files of the landing folder by path pattern (docs/data-contracts.md §1).
+r"""Find and classify the files of the landing folder by path pattern (docs/data-contracts.md §1).
 
 `discover(landing_dir)` returns one `SourceFile` per file, in load order: reference files first (units, procedures,
 published figures), then files with a batch by `(batch_seq, relpath)`, then files without one, then
 `manifest.json` (kind "manifest": ground truth, not an export), then files that match no pattern (kind "unknown":
-the caller reports them; nothing is dropped silently).
+the caller reports them; nothing is dropped silently) and entries that are not read at all (kind "refused").
+
+Discovery never reads outside the landing folder and never blocks:
+
+- Folders are walked without following symbolic links. A symbolic link is read only when it resolves to a regular
+  file inside the landing folder (it is then read from its resolved path; the target is also discovered under its
+  own name, so the second of the two becomes `duplicate_file` or is refused by its own name). A link that points
+  outside the folder, to a folder, to nothing, or into a loop is kind "refused": its target is not opened, not
+  hashed, not named in the message.
+- A FIFO, socket or device is "refused" (opening a FIFO would block the run).
+- A file name is stored as text only (nothing here or downstream passes it to a shell). A name that is not valid
+  UTF-8, or holds control or invisible formatting characters (a line break, a right-to-left override), is
+  "refused"; its `relpath` shows such characters escaped (`\n`, `\x85`, `\u202e`; a backslash as `\\`) so the
+  stored text is one printable line. Other odd names (spaces, `;`, `$`, quotes, a leading `..`) are ordinary
+  characters: they match no pattern, so the file is "unknown".
+- A "refused" entry carries `problem` (one line, why it was not read); `sources.parse` raises SourceError with it.
+  Its `sha256` is not a content hash (nothing was read) but the hash of its relpath, problem and link text, so
+  the same entry is recorded once and a changed link is seen as new; its `size` is 0.
 """
 
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import stat
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -29,10 +49,12 @@ KINDS = (
     "province_snapshot",
     "manifest",
     "unknown",
+    "refused",
 )
 
 # kind, pattern on the posix path relative to the landing folder, time of day of the observation
 _D = r"(?P<date>\d{8})"
+_UNIT = r"[0-9A-Za-z][0-9A-Za-z._-]*"  # a unit code (17329, 40S01): no spaces, quotes, shell characters, "~$" lock files
 _PATTERNS: tuple[tuple[str, re.Pattern[str], time | None], ...] = tuple(
     (kind, re.compile(pattern, re.IGNORECASE), at)
     for kind, pattern, at in (
@@ -41,8 +63,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str], time | None], ...] = tuple(
         ("published_figures", r"reference/published_figures\.csv", None),
         ("portal_dossiers", rf"portal/hoso-{_D}-(?P<nn>\d{{2}})\.json", time(23, 59, 59)),
         ("portal_history", rf"portal/xuly-{_D}-(?P<nn>\d{{2}})\.json", time(23, 59, 59)),
-        ("provincial_csv", rf"provincial/(?P<unit>[^/]+)-hoso-{_D}\.csv", time(16, 0)),
-        ("provincial_xlsx", rf"provincial/(?P<unit>[^/~][^/]*)-hoso-{_D}\.xlsx", time(16, 0)),
+        ("provincial_csv", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.csv", time(16, 0)),
+        ("provincial_xlsx", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.xlsx", time(16, 0)),
         ("commune_tasks", rf"tasks/nq57-xa-{_D}\.csv", time(16, 0)),
         ("province_tasks", rf"tasks/nhiem-vu-tinh-{_D}\.csv", time(16, 0)),
         ("province_snapshot", r"tasks/xep-hang-tinh\.csv", None),
@@ -61,6 +83,7 @@ class SourceFile:
     batch_seq: int | None  # YYYYMMDDNN; provincial and task files NN = 00; None without a date in the name
     observed_at: datetime | None  # tz-aware Asia/Ho_Chi_Minh
     snapshot_date: date | None  # the date in the file name
+    problem: str | None = None  # kind "refused": why the entry is not read (one line)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -99,31 +122,130 @@ def _order(source: SourceFile) -> tuple:
         return (0, REFERENCE_KINDS.index(source.kind), source.relpath)
     if source.batch_seq is not None:
         return (1, source.batch_seq, source.relpath)
-    group = {"manifest": 3, "unknown": 4}.get(source.kind, 2)
+    group = {"manifest": 3, "unknown": 4, "refused": 4}.get(source.kind, 2)
     return (group, 0, source.relpath)
 
 
+def display_name(raw: str) -> tuple[str, str | None]:
+    """(the name as one printable line of text, the problem with it or None).
+
+    `raw` is a name as the OS gives it (undecodable bytes as surrogate escapes). Backslashes are doubled, bytes
+    that are not UTF-8 become `\\xNN`, control and invisible formatting characters `\\n`, `\\xNN`, `\\uNNNN`, so
+    different names stay different."""
+    out, undecodable, control = [], False, False
+    for ch in raw:
+        code = ord(ch)
+        if 0xDC80 <= code <= 0xDCFF:  # a byte that is not UTF-8 (os.fsdecode's surrogate escape)
+            out.append(f"\\x{code - 0xDC00:02x}")
+            undecodable = True
+        elif ch == "\\":
+            out.append("\\\\")
+        elif unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Zl", "Zp"):
+            out.append({"\n": "\\n", "\r": "\\r", "\t": "\\t"}.get(ch) or (
+                f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"))
+            control = True
+        else:
+            out.append(ch)
+    problem = None
+    if undecodable:
+        problem = "file name is not valid UTF-8 text: not read (rename the file)"
+    elif control:
+        problem = "file name holds control or invisible characters (a line break?): not read (rename the file)"
+    return "".join(out), problem
+
+
+def _refused(path: Path, relpath: str, problem: str, link: str = "") -> SourceFile:
+    marker = f"not read\0{relpath}\0{problem}\0{link}".encode("utf-8", "surrogateescape")
+    return SourceFile(
+        kind="refused", path=path, relpath=relpath, sha256=hashlib.sha256(marker).hexdigest(), size=0,
+        batch_seq=None, observed_at=None, snapshot_date=None, problem=problem,
+    )
+
+
+_SPECIAL = {stat.S_IFIFO: "a FIFO (named pipe)", stat.S_IFSOCK: "a socket", stat.S_IFCHR: "a character device",
+            stat.S_IFBLK: "a block device"}
+
+
+def _walk(root: Path):
+    """(path, lstat result or the OSError) of every entry that is not a folder, without following links, in name
+    order; a folder that cannot be listed is yielded with its error."""
+    stack = [root]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as error:
+            yield folder, error
+            continue
+        subfolders = []
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+            except OSError as error:
+                yield Path(entry.path), error
+                continue
+            if stat.S_ISDIR(st.st_mode):
+                subfolders.append(Path(entry.path))
+            else:
+                yield Path(entry.path), st
+        stack.extend(reversed(subfolders))
+
+
+def _inspect(root: Path, path: Path, st) -> SourceFile:
+    relpath, name_problem = display_name(path.relative_to(root).as_posix())
+    if isinstance(st, OSError):
+        what = "folder" if path.is_dir() else "file"
+        return _refused(path, relpath + ("/" if what == "folder" else ""),
+                        f"{what} cannot be read ({type(st).__name__}: {st.strerror or st}): not read")
+    if name_problem:
+        return _refused(path, relpath, name_problem)
+    read_from = path
+    if stat.S_ISLNK(st.st_mode):
+        try:
+            link = os.readlink(path)
+        except OSError:
+            link = ""
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return _refused(path, relpath, "symbolic link to a missing target or into a loop: not followed",
+                            link)
+        if not target.is_relative_to(root):
+            return _refused(path, relpath, "symbolic link pointing outside the landing folder: not followed",
+                            link)
+        try:
+            st = target.stat()
+        except OSError:
+            return _refused(path, relpath, "symbolic link to a target that cannot be read: not followed", link)
+        if stat.S_ISDIR(st.st_mode):
+            return _refused(path, relpath, "symbolic link to a folder: not followed (the landing folder is "
+                            "walked without following links)", link)
+        read_from = target
+    if not stat.S_ISREG(st.st_mode):
+        what = _SPECIAL.get(stat.S_IFMT(st.st_mode), "a special file")
+        return _refused(path, relpath, f"not a regular file but {what}: not read")
+    kind, batch_seq, observed_at, snapshot_date = classify(relpath)
+    try:
+        sha256 = sha256_file(read_from)
+    except OSError as error:
+        return _refused(path, relpath, f"file cannot be read ({type(error).__name__}): not read")
+    return SourceFile(
+        kind=kind,
+        path=read_from,
+        relpath=relpath,
+        sha256=sha256,
+        size=st.st_size,
+        batch_seq=batch_seq,
+        observed_at=observed_at,
+        snapshot_date=snapshot_date,
+    )
+
+
 def discover(landing_dir: Path) -> list[SourceFile]:
-    """Every regular file under `landing_dir`, classified, hashed and in load order."""
+    """Every entry under `landing_dir` that is not a folder, classified, hashed and in load order."""
     root = Path(landing_dir).resolve()
     if not root.is_dir():
         raise FileNotFoundError(f"landing folder {root} does not exist or is not a folder")
-    found = []
-    for path in root.rglob("*"):
-        if not path.is_file():
-            continue
-        relpath = path.relative_to(root).as_posix()
-        kind, batch_seq, observed_at, snapshot_date = classify(relpath)
-        found.append(
-            SourceFile(
-                kind=kind,
-                path=path,
-                relpath=relpath,
-                sha256=sha256_file(path),
-                size=path.stat().st_size,
-                batch_seq=batch_seq,
-                observed_at=observed_at,
-                snapshot_date=snapshot_date,
-            )
-        )
+    found = [_inspect(root, path, st) for path, st in _walk(root)]
     return sorted(found, key=_order)

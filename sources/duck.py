@@ -37,6 +37,6 @@ def clean_error(error: BaseException) -> str:
     """
     text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
     text = re.sub(r"^[A-Za-z ]*Error: ", "", text)
-    text = re.sub(r'\s*in file "[^"]*"', "", text)
+    text = re.sub(r'\s*(?:while reading |in )?file "[^"]*"', "", text)  # no paths (absolute, or the caller's)
     text = re.sub(r"(but got [A-Z_]+)\s*:.*$", r"\1", text)
     return text.strip().rstrip(".")

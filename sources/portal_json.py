@@ -10,14 +10,17 @@ file paths) is not carried.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
 import polars as pl
 
+from sources import limits
 from sources.discover import SourceFile
 from sources.duck import clean_error, connect, to_polars
 from sources.errors import SourceError
+from sources.sniff import describe
 from sources.labels import (
     APPLICANT_TYPE_CODES,
     CHANNEL_CODES,
@@ -57,7 +60,7 @@ HISTORY_SCALARS = (
 )  # fmt: skip
 
 # Not read at all: free text, identifiers and file paths that are not carried. TrichYeuHoSo is read only to set
-# is_test while the file is loaded (`_RAW_DOSSIERS`); it is not kept.
+# is_test while the file is loaded (`_RAW_DOSSIERS_EXTRA`); it is not kept.
 _NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "DuongDanTaiTepTin", "DuongDanTepTinKetQua"}
 
 
@@ -250,13 +253,24 @@ _JSON_WS = b" \t\r\n"
 
 
 def check_json_array(path: Path, relpath: str) -> None:
-    """Refuse, with a clear reason, a file that cannot be a JSON array: empty, HTML, an object, other text."""
+    """Refuse, with a clear reason, a file that cannot be a JSON array: empty, too large, binary, HTML, an object,
+    other text, or nested deeper than MAX_JSON_DEPTH within its first JSON_DEPTH_SCAN_BYTES."""
+    size = path.stat().st_size
+    if size > limits.MAX_JSON_BYTES:
+        raise SourceError(
+            relpath,
+            f"file too large: {limits.mib(size)}, the limit for a JSON batch is {limits.mib(limits.MAX_JSON_BYTES)} "
+            "(MAX_JSON_BYTES)",
+        )
     with open(path, "rb") as f:
-        head = f.read(1 << 16)
+        head = f.read(limits.JSON_DEPTH_SCAN_BYTES)
         if not head:
             raise SourceError(relpath, "empty file (0 bytes), expected a JSON array of dossier objects")
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
             raise SourceError(relpath, "not UTF-8 text: UTF-16 (the feed is UTF-8 JSON)")
+        what = describe(head)
+        if what is not None and "HTML" not in what and "XML" not in what:
+            raise SourceError(relpath, f"not JSON: the file is {what}")
         head = head.removeprefix(_BOM)
         first = head.lstrip(_JSON_WS)[:1]
         while not first:
@@ -264,68 +278,182 @@ def check_json_array(path: Path, relpath: str) -> None:
             if not block:
                 raise SourceError(relpath, "empty file (only whitespace), expected a JSON array of dossier objects")
             first = block.lstrip(_JSON_WS)[:1]
-    if first == b"[":
-        return
     if first == b"<":
         raise SourceError(relpath, "not JSON: the file starts with '<' (an HTML or XML page saved as .json?)")
     if first == b"{":
         raise SourceError(relpath, "not a JSON array: the top level is an object, expected an array of objects")
-    raise SourceError(relpath, f"not a JSON array: the file starts with {first.decode('latin-1')!r}, expected '['")
+    if first != b"[":
+        raise SourceError(relpath, f"not a JSON array: the file starts with {first.decode('latin-1')!r}, expected '['")
+    last = _last_byte(path, size)
+    if last != b"]":
+        # DuckDB reads an array cut after a complete record ("[{...}, {...},") without complaint: a truncated
+        # batch would load part of its records.
+        shown = repr(last.decode("latin-1")) if last else "nothing"
+        raise SourceError(
+            relpath,
+            f"not valid JSON (truncated or corrupt): the array is not closed, the file ends with {shown} instead of ']'",
+        )
+    depth = json_depth(head, limits.MAX_JSON_DEPTH)
+    if depth > limits.MAX_JSON_DEPTH:
+        scanned = "the file" if len(head) < limits.JSON_DEPTH_SCAN_BYTES else f"its first {limits.mib(len(head))}"
+        raise SourceError(
+            relpath,
+            f"JSON nested more than {limits.MAX_JSON_DEPTH} levels deep in {scanned} (limit MAX_JSON_DEPTH; "
+            "the feed has 4: array, dossier, list, element)",
+        )
+
+
+def _last_byte(path: Path, size: int) -> bytes:
+    """The last byte of the file that is not JSON whitespace (b"" if none), reading backwards in 64 KB blocks."""
+    with open(path, "rb") as f:
+        end = size
+        while end > 0:
+            start = max(0, end - (1 << 16))
+            f.seek(start)
+            block = f.read(end - start).rstrip(_JSON_WS)
+            if block:
+                return block[-1:]
+            end = start
+    return b""
+
+
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_STRING = re.compile(rb'"[^"]*"')
+_NOT_BRACKET = bytes(b for b in range(256) if b not in b"[]{}")
+
+
+def json_depth(data: bytes, stop_above: int) -> int:
+    """Greatest bracket depth of JSON text outside strings (at most stop_above + 1: the scan stops there).
+
+    C-speed passes (escapes, then whole strings, then everything but brackets removed) leave only the brackets; a
+    string cut by the end of `data` is dropped from its opening quote.
+    """
+    text = _STRING.sub(b"", _ESCAPE.sub(b"", data))
+    if b'"' in text:
+        text = text[: text.index(b'"')]
+    depth = deepest = 0
+    for byte in text.translate(None, _NOT_BRACKET):
+        if byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > stop_above:
+                    break
+        else:
+            depth -= 1
+    return deepest
 
 
 # dossier files: the summary (free text) only says whether the dossier is a test; it is not kept
-_RAW_DOSSIERS = f"* EXCLUDE (ordinality, TrichYeuHoSo), {_contains_test('TrichYeuHoSo')} AS summary_says_test"
+_SUMMARY = "TrichYeuHoSo"
+_RAW_DOSSIERS_EXTRA = f"{_contains_test(_SUMMARY)} AS summary_says_test"
+
+
+def _guarded(column: str) -> str:
+    """The column, or DuckDB error() as soon as a value is longer than MAX_FIELD_CHARS: the read stops at the first
+    such value, before the rest of the file is materialised."""
+    limit = int(limits.MAX_FIELD_CHARS)
+    message = f"': {column} is longer than {limit:,} characters (MAX_FIELD_CHARS)'"
+    return (
+        f'CASE WHEN strlen("{column}") > {limit} AND length("{column}") > {limit} THEN error(\'record \' || (ordinality - 1) || {message}) '
+        f'ELSE "{column}" END AS "{column}"'
+    )
 
 
 def _load_raw(
-    con: duckdb.DuckDBPyConnection, path: Path, relpath: str, columns_sql: str, select: str = "* EXCLUDE (ordinality)"
+    con: duckdb.DuckDBPyConnection,
+    path: Path,
+    relpath: str,
+    scalars: tuple[str, ...],
+    lists: dict[str, tuple[str, ...]],
+    extra: str = "",
 ) -> None:
-    """Table `raw`: the file's records with `source_row` (0-based position in the array)."""
+    """Table `raw`: the file's records with `source_row` (0-based position in the array), the scalars that are
+    read (every text value at most MAX_FIELD_CHARS), the lists, and `extra` expressions."""
     check_json_array(path, relpath)
+    kept = [name for name in scalars if name not in _NOT_READ and name != _SUMMARY]
+    select = ", ".join(["ordinality - 1 AS source_row", *map(_guarded, kept), *(f'"{n}"' for n in lists)]
+                       + ([extra] if extra else []))  # fmt: skip
     try:
         con.execute(
             f"""
             CREATE TEMP TABLE raw AS
-            SELECT ordinality - 1 AS source_row, {select}
-            FROM read_json($path, format = 'array', columns = {columns_sql}) WITH ORDINALITY
+            SELECT {select}
+            FROM read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)},
+                           maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY
             """,
             {"path": str(path)},
         )
     except duckdb.Error as error:
-        reason = clean_error(error)
-        if "Malformed JSON" in reason:
-            reason = f"not valid JSON (truncated or corrupt): {reason}"
-        elif "transform error" in reason or "Expected OBJECT" in reason:
-            reason = f"a record does not have the portal shape (every element an object, lists as arrays): {reason}"
-        else:
-            reason = f"cannot be read as a JSON array of objects: {reason}"
-        raise SourceError(relpath, reason) from None
+        raise SourceError(relpath, _read_json_reason(error)) from None
+
+
+def _read_json_reason(error: duckdb.Error) -> str:
+    reason = clean_error(error)
+    if "(MAX_FIELD_CHARS)" in reason:
+        return reason[reason.index("record "):]
+    if "maximum_object_size" in reason:
+        return (
+            f"a record is larger than {limits.mib(2 * limits.MAX_JSON_OBJECT_BYTES)} (DuckDB's maximum_object_size, "
+            "MAX_JSON_OBJECT_BYTES): a huge value, or not an array of dossier records"
+        )
+    if "control character" in reason:
+        return f"not valid JSON: a raw control character (a NUL byte?) inside a string: {reason}"
+    if "Malformed JSON" in reason:
+        return f"not valid JSON (truncated or corrupt): {reason}"
+    if "transform error" in reason or "Expected OBJECT" in reason:
+        return f"a record does not have the portal shape (every element an object, lists as arrays): {reason}"
+    return f"cannot be read as a JSON array of objects: {reason}"
+
+
+_NUL = "\x00"
+
+
+def neutralise_nul(frames: dict[str, pl.DataFrame], relpath: str) -> list[str]:
+    """A JSON string may carry an escaped NUL (\\u0000): it is replaced by U+FFFD in every text column (it would
+    truncate the value in C-string consumers) and counted in a note. Hashes were computed on the value as sent."""
+    notes = []
+    for name, df in frames.items():
+        text_columns = [c for c, t in df.schema.items() if t == pl.String]
+        if not text_columns or df.height == 0:
+            continue
+        counts = df.select(pl.col(text_columns).str.contains(_NUL, literal=True).sum()).row(0, named=True)
+        hit = {c: n for c, n in counts.items() if n}
+        if not hit:
+            continue
+        frames[name] = df.with_columns(pl.col(list(hit)).str.replace_all(_NUL, "\ufffd", literal=True))
+        where = ", ".join(f"{c} ({n})" for c, n in hit.items())
+        notes.append(f"{relpath}: NUL characters (\\u0000) replaced by U+FFFD in {name}: {where}")
+    return notes
 
 
 def _finish(df: pl.DataFrame, name: str, source: SourceFile) -> pl.DataFrame:
     return conform(df.with_columns(lineage_exprs(source, SOURCE_FORMAT)), name)
 
 
-def parse_dossiers(source: SourceFile, pii_key: str) -> dict[str, pl.DataFrame]:
-    """`portal/hoso-*.json` -> {"dossiers", "documents", "fees", "results", "identities"}."""
+def parse_dossiers(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """`portal/hoso-*.json` -> ({"dossiers", "documents", "fees", "results", "identities"}, notes)."""
     con = connect()
     try:
-        _load_raw(con, source.path, source.relpath, _columns_sql(DOSSIER_SCALARS, DOSSIER_LISTS), _RAW_DOSSIERS)
+        _load_raw(con, source.path, source.relpath, DOSSIER_SCALARS, DOSSIER_LISTS, _RAW_DOSSIERS_EXTRA)
         params = {KEY_PARAM: pii_key}
         frames = {"dossiers": _finish(to_polars(con, _DOSSIERS_SQL, params), "dossiers", source)}
         for name, sql in _CHILDREN_SQL.items():
             frames[name] = _finish(to_polars(con, sql, params if name == "identities" else None), name, source)
-        return frames
     finally:
         con.close()
+    notes = neutralise_nul(frames, source.relpath)
+    return frames, notes
 
 
-def parse_history(source: SourceFile, pii_key: str) -> dict[str, pl.DataFrame]:
-    """`portal/xuly-*.json` -> {"processing_steps"}."""
+def parse_history(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """`portal/xuly-*.json` -> ({"processing_steps"}, notes)."""
     con = connect()
     try:
-        _load_raw(con, source.path, source.relpath, _columns_sql(HISTORY_SCALARS, {}))
+        _load_raw(con, source.path, source.relpath, HISTORY_SCALARS, {})
         df = to_polars(con, _HISTORY_SQL, {KEY_PARAM: pii_key})
-        return {"processing_steps": _finish(df, "processing_steps", source)}
     finally:
         con.close()
+    frames = {"processing_steps": _finish(df, "processing_steps", source)}
+    notes = neutralise_nul(frames, source.relpath)
+    return frames, notes

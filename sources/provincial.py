@@ -15,7 +15,8 @@ from pathlib import Path
 
 import polars as pl
 
-from sources.csv_text import ROW_INDEX, header_names, read_csv_strings
+from sources import limits
+from sources.csv_text import ROW_INDEX, read_csv_table
 from sources.discover import SourceFile
 from sources.errors import SourceError
 from sources.headers import resolve_headers
@@ -33,6 +34,7 @@ from sources.lineage import lineage_exprs
 from sources.pii import pii_hash_expr
 from sources.schema import CANONICAL_SCHEMAS, TIMESTAMP_FIELDS, conform
 from sources.values import code, local_timestamp, lookup, raw
+from sources.xlsx_zip import NOT_XLSX, check_xlsx
 
 HEADER_SEARCH_ROWS = 50  # the XLSX header must be within the first rows of the sheet
 
@@ -89,13 +91,15 @@ def canonical_dossiers(strings: pl.DataFrame, source: SourceFile, source_format:
 
 
 def parse_csv(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    table = read_csv_strings(source.path, source.relpath)
-    names = header_names(table)
-    headers = resolve_headers(names, HEADER_ALIASES, REQUIRED_HEADERS, source.relpath)
-    strings = table.select(
-        pl.col(ROW_INDEX), *[pl.col(names[i]).alias(canonical) for canonical, i in headers.columns.items()]
+    table = read_csv_table(source.path, source.relpath)
+    headers = resolve_headers(table.headers, HEADER_ALIASES, REQUIRED_HEADERS, source.relpath)
+    strings = table.df.select(
+        pl.col(ROW_INDEX), *[pl.col(table.columns[i]).alias(canonical) for canonical, i in headers.columns.items()]
     )
-    return {"dossiers": canonical_dossiers(strings, source, "provincial_csv", pii_key)}, headers.notes
+    notes = list(headers.notes)
+    if table.scan.short_rows:
+        notes.append(f"{source.relpath}: {table.scan.short_rows} row(s) with fewer cells than the header (missing cells read as empty)")
+    return {"dossiers": canonical_dossiers(strings, source, "provincial_csv", pii_key)}, notes
 
 
 # ---- XLSX (title block + variant B) -----------------------------------------------------------------------------
@@ -126,33 +130,43 @@ def _is_header(row: tuple) -> bool:
 
 
 def read_xlsx_strings(path: Path, relpath: str) -> tuple[list[str | None], list[list[str | None]], list[int]]:
-    """(header cells, data rows as text, data row indexes) of the first sheet that has a header row."""
+    """(header cells, data rows as text, data row indexes) of the first sheet that has a header row.
+
+    The zip container is checked first (sources/xlsx_zip.py: zip bombs, files that are not XLSX). Rows are read at
+    most MAX_COLUMNS wide (the header search) or header-wide (the data), and at most MAX_XLSX_ROWS deep, so a
+    sparse sheet (a cell in column XFD, a row numbered in the billions) cannot expand into endless empty cells.
+    """
     from openpyxl import load_workbook  # imported here: only XLSX files need it
 
-    if path.stat().st_size == 0:
-        raise SourceError(relpath, "empty file (0 bytes), expected an XLSX workbook")
+    check_xlsx(path, relpath)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
-        raise SourceError(relpath, f"not a readable XLSX workbook ({type(error).__name__})") from None
+        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__})") from None
     except Exception as error:  # openpyxl raises its own InvalidFileException and friends
-        raise SourceError(relpath, f"not a readable XLSX workbook ({type(error).__name__})") from None
+        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__})") from None
     try:
         for sheet in workbook.worksheets:
             sheet.reset_dimensions()  # some writers record a wrong sheet size; read every row
-            rows = sheet.iter_rows(values_only=True)
-            header = None
-            for number, row in enumerate(rows):
-                if number >= HEADER_SEARCH_ROWS:
-                    break
+            header, header_row = None, 0
+            rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=limits.MAX_COLUMNS, values_only=True)
+            for number, row in enumerate(rows, start=1):
                 if _is_header(row):
-                    header = [cell_text(v) for v in row]
+                    header, header_row = [cell_text(v) for v in row], number
                     break
             if header is None:
                 continue
+            while header and (header[-1] is None or not header[-1].strip(WHITESPACE)):
+                header.pop()
             width = len(header)
             data, indexes = [], []
+            rows = sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True)
             for index, row in enumerate(rows):
+                if header_row + 1 + index > limits.MAX_XLSX_ROWS:
+                    raise SourceError(
+                        relpath,
+                        f"the sheet goes past row {limits.MAX_XLSX_ROWS:,} (MAX_XLSX_ROWS, Excel's own limit)",
+                    )
                 cells = [cell_text(v) for v in row[:width]]
                 if not any(c is not None and c.strip(WHITESPACE) for c in cells):
                     continue  # blank row (trailing rows, spacer rows)
@@ -163,7 +177,7 @@ def read_xlsx_strings(path: Path, relpath: str) -> tuple[list[str | None], list[
     except SourceError:
         raise
     except Exception as error:  # a corrupt sheet inside a valid zip
-        raise SourceError(relpath, f"not a readable XLSX workbook ({type(error).__name__}: {error})") from None
+        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__}: {str(error)[:200]})") from None
     finally:
         workbook.close()
     aliases = " or ".join(repr(a) for a in HEADER_ALIASES["dossier_code"])

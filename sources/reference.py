@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.csv_text import ROW_INDEX, header_names, read_csv_strings
+from sources.csv_text import ROW_INDEX, read_csv_table
 from sources.discover import SourceFile
 from sources.headers import resolve_headers
 from sources.labels import FLAG_FALSE, FLAG_TRUE
@@ -52,10 +52,9 @@ _TYPED: dict[str, dict[str, pl.Expr]] = {
 def parse_reference(source: SourceFile, name: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     """Reference table `name` ("units", "procedures" or "published_figures")."""
     columns = [c for c in CANONICAL_SCHEMAS[name] if c not in LINEAGE]
-    table = read_csv_strings(source.path, source.relpath)
-    names = header_names(table)
-    resolved = resolve_headers(names, {c: (c,) for c in columns}, columns, source.relpath)
-    df = table.select(pl.col(ROW_INDEX), *[pl.col(names[resolved.columns[c]]).alias(c) for c in columns])
+    table = read_csv_table(source.path, source.relpath)
+    resolved = resolve_headers(table.headers, {c: (c,) for c in columns}, columns, source.relpath)
+    df = table.df.select(pl.col(ROW_INDEX), *[pl.col(table.columns[resolved.columns[c]]).alias(c) for c in columns])
     typed = _TYPED[name]
     notes = list(resolved.notes)
     for column, expr in typed.items():

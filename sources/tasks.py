@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.csv_text import ROW_INDEX, header_names, read_csv_strings
+from sources.csv_text import ROW_INDEX, read_csv_table
 from sources.discover import SourceFile
 from sources.headers import resolve_headers
 from sources.labels import (
@@ -32,12 +32,11 @@ _TASK_STATUS = normalised_table(TASK_STATUS_LABELS)
 
 def _read(source: SourceFile, headers: dict[str, str]) -> tuple[pl.DataFrame, list[str]]:
     """The CSV under canonical column names (+ ROW_INDEX), and the header notes."""
-    table = read_csv_strings(source.path, source.relpath)
-    names = header_names(table)
+    table = read_csv_table(source.path, source.relpath)
     aliases = {canonical: (header,) for canonical, header in headers.items()}
-    resolved = resolve_headers(names, aliases, list(headers), source.relpath)
-    strings = table.select(
-        pl.col(ROW_INDEX), *[pl.col(names[i]).alias(canonical) for canonical, i in resolved.columns.items()]
+    resolved = resolve_headers(table.headers, aliases, list(headers), source.relpath)
+    strings = table.df.select(
+        pl.col(ROW_INDEX), *[pl.col(table.columns[i]).alias(canonical) for canonical, i in resolved.columns.items()]
     )
     return strings, resolved.notes
 

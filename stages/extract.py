@@ -16,6 +16,7 @@ import sources
 from sources.discover import SourceFile
 from sources.errors import SourceError
 from stages.staging import REFERENCE_PARTITION, StagedFile, file_folder
+from warehouse.load import duplicate_reason
 from warehouse.db import crash_point
 
 REFERENCE_KINDS = {"units", "procedures", "published_figures", "unknown"}
@@ -51,13 +52,13 @@ def extract_files(
     staging_root: Path,
     pii_key: str,
     seen: set[tuple[str, str]],
-    loaded_shas: set[str],
+    loaded_shas: dict[str, str],
     progress: Callable[[str], None] | None = None,
 ) -> list[StagedFile]:
-    """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` the
-    sha256 of file versions loaded."""
+    """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` maps
+    the sha256 of the file versions loaded to their path."""
     staged: list[StagedFile] = []
-    shas_this_run: set[str] = set()
+    shas_this_run: dict[str, str] = {}
     for src in files:
         if src.kind == "manifest" or (src.relpath, src.sha256) in seen:
             continue
@@ -68,14 +69,15 @@ def extract_files(
             sf = StagedFile.load(folder)
             staged.append(sf)
             if sf.outcome in ("extracted", "validated"):
-                shas_this_run.add(src.sha256)
+                shas_this_run.setdefault(src.sha256, src.relpath)
             continue
         sf = StagedFile(
             relpath=src.relpath, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
             partition=part, folder=str(folder),
         )
-        if src.sha256 in loaded_shas or src.sha256 in shas_this_run:
-            sf.outcome, sf.reason = "duplicate_file", "the same bytes were already loaded (same sha256)"
+        original = loaded_shas.get(src.sha256) or shas_this_run.get(src.sha256)
+        if original:
+            sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
         elif src.kind == "unknown":
             sf.outcome, sf.reason = "rejected", f"{src.relpath}: file name matches no known export (see docs/data-contracts.md §1)"
         else:
@@ -92,7 +94,7 @@ def extract_files(
                 sf.notes = list(parsed.notes)
                 primary = PRIMARY_ENTITY.get(src.kind)
                 sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
-                shas_this_run.add(src.sha256)
+                shas_this_run.setdefault(src.sha256, src.relpath)
             sf.seconds["extract"] = round(time.perf_counter() - t0, 4)
         sf.save()
         crash_point("extract.saved")

@@ -91,6 +91,8 @@ def validate_file(
             frame = enrich_dossiers(frame, ref)
         if not has_suite(entity):
             sf.write_frame("clean", entity, frame)
+            if entity == sf_primary(sf):
+                sf.records_loaded = frame.height
             continue
         outcome = runner.validate(entity, frame, ref.context())
         if outcomes is not None:

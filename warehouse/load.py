@@ -15,7 +15,7 @@ from typing import Callable
 import duckdb
 
 from stages.staging import StagedFile
-from warehouse.db import sql_text
+from warehouse.db import crash_point, sql_text
 
 # Where each clean entity goes, and how a new file replaces older rows of the same table (None: append only).
 TARGETS: dict[str, tuple[str, str | None]] = {
@@ -47,10 +47,18 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
     return len(n)
 
 
-def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], set[str]]:
-    """(relpath, sha256) of every file version recorded, and the sha256 of those loaded."""
-    rows = con.execute("SELECT relpath, sha256, outcome FROM meta.files").fetchall()
-    return {(r, s) for r, s, _ in rows}, {s for _, s, o in rows if o == "loaded"}
+def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[str, str]]:
+    """(relpath, sha256) of every file version recorded, and {sha256: relpath} of those loaded."""
+    rows = con.execute("SELECT relpath, sha256, outcome FROM meta.files ORDER BY relpath").fetchall()
+    loaded: dict[str, str] = {}
+    for r, s, o in rows:
+        if o == "loaded":
+            loaded.setdefault(s, r)
+    return {(r, s) for r, s, _ in rows}, loaded
+
+
+def duplicate_reason(original: str) -> str:
+    return f"the same bytes as {original} (same sha256), already loaded"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -84,9 +92,10 @@ def _replace_scope(con: duckdb.DuckDBPyConnection, table: str, key: str | None, 
 def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> None:
     outcome = "loaded" if sf.outcome == "validated" else sf.outcome
     con.execute(
-        "INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO meta.files VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [sf.sha256, load_id, sf.relpath, sf.kind, sf.size, sf.batch_seq, outcome, sf.reason,
-         sf.records_read, sf.records_loaded, sf.records_quarantined, sf.records_warned],
+         sf.records_read, sf.records_loaded, sf.records_quarantined, sf.records_warned,
+         "; ".join(sf.notes) or None],
     )
     if sf.outcome != "validated":
         return
@@ -135,28 +144,33 @@ def load_files(
         if (sf.relpath, sf.sha256) in seen or sf.outcome == "extracted":
             continue
         if sf.outcome == "validated" and sf.sha256 in loaded:
-            sf.outcome, sf.reason = "duplicate_file", "the same bytes were already loaded (same sha256)"
+            sf.outcome, sf.reason = "duplicate_file", duplicate_reason(loaded[sf.sha256])
             sf.records_loaded = sf.records_quarantined = sf.records_warned = 0
         seen.add((sf.relpath, sf.sha256))
         if sf.outcome == "validated":
-            loaded.add(sf.sha256)
+            loaded[sf.sha256] = sf.relpath
         todo.append(sf)
     if not todo:
         return None
     staged = todo
+    crash_point("load.begin")
     con.execute(
         "INSERT INTO meta.loads (load_id, run_id, partition_range, started_at, status) "
         "VALUES (?, ?, ?, now(), 'running')",
         [load_id, run_id, partition_range],
     )
+    crash_point("load.running")
     try:
         con.execute("BEGIN TRANSACTION")
         for sf in staged:
             _load_file(con, sf, load_id)
+            crash_point("load.file")
             if progress:
                 progress(f"load {sf.relpath}: {sf.outcome}")
         con.execute("SET VARIABLE load_id = ?", [load_id])
+        crash_point("load.merge")
         con.execute(sql_text("load", "merge_dossiers.sql"))
+        crash_point("load.merged")
         con.execute(
             """UPDATE meta.loads SET status = 'succeeded', finished_at = now(), seconds = ?, files = ?,
                    rows_read = ?, rows_loaded = ?, rows_quarantined = ?, rows_warned = ?
@@ -165,7 +179,9 @@ def load_files(
              sum(s.records_read for s in staged), sum(s.records_loaded for s in staged),
              sum(s.records_quarantined for s in staged), sum(s.records_warned for s in staged), load_id],
         )
+        crash_point("load.committing")
         con.execute("COMMIT")
+        crash_point("load.committed")
     except BaseException as exc:
         con.execute("ROLLBACK")
         con.execute(

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from warehouse.db import sql_files, sql_text
+from warehouse.db import crash_point, sql_files, sql_text
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFINITIONS = ("A", "B", "C", "D")
@@ -51,6 +51,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, params: MartParams = MartParams(
             t0 = time.perf_counter()
             text = sql_text("marts", name)
             con.execute(text)
+            crash_point("marts.table")  # fault injection for tests/test_crash_safety.py (inside the transaction)
             table = mart_table(text)
             if table:
                 rows = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import configure
+from warehouse.db import configure, crash_point
 from warehouse.marts import mart_docs
 from warehouse.views import create_views
 
@@ -25,18 +25,33 @@ def _quote(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> dict:
     """Copy every marts.* table of the warehouse connection into a new snapshot file and swap it in."""
     analytics_db = Path(analytics_db)
     analytics_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = analytics_db.with_name(f".{analytics_db.name}.{os.getpid()}.tmp")
-    for leftover in (tmp, Path(str(tmp) + ".wal")):
-        leftover.unlink(missing_ok=True)
+    # Temp snapshots of runs that died before their rename (publish runs under the writer lock: no other publisher
+    # is alive, but a temp file whose process still exists is left alone).
+    for leftover in analytics_db.parent.glob(f".{analytics_db.name}.*.tmp*"):
+        pid = leftover.name[len(analytics_db.name) + 2:].split(".")[0]
+        if leftover.name.startswith(tmp.name) or not pid.isdigit() or not _alive(int(pid)):
+            leftover.unlink(missing_ok=True)
     docs = {d.table: d for d in mart_docs()}
     tables = [r[0] for r in con.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'marts' "
         "ORDER BY table_name").fetchall()]
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
+    crash_point("publish.attached")
     try:
         con.execute("CREATE SCHEMA snapshot.marts")
         counts = {}
@@ -55,11 +70,15 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> dict:
                     if c in doc.columns:
                         con.execute(f"COMMENT ON COLUMN snapshot.marts.{t}.{c} IS {_quote(doc.columns[c])}")
             counts[t] = con.execute(f"SELECT count(*) FROM snapshot.marts.{t}").fetchone()[0]
+            crash_point("publish.table")
         create_views(con, "snapshot")
         con.execute("CHECKPOINT snapshot")
+        crash_point("publish.checkpointed")
     finally:
         con.execute("DETACH snapshot")
+    crash_point("publish.detached")
     os.replace(tmp, analytics_db)
+    crash_point("publish.replaced")
     return {"path": str(analytics_db), "tables": counts}
 
 

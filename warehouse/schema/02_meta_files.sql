@@ -15,5 +15,6 @@ CREATE TABLE IF NOT EXISTS meta.files (
     records_loaded      BIGINT,
     records_quarantined BIGINT,
     records_warned      BIGINT,
+    notes               VARCHAR,   -- what the parser noticed without refusing the file (ignored columns, ...)
     PRIMARY KEY (sha256, relpath)
 );
