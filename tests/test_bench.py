@@ -1,0 +1,86 @@
+"""The benchmark harness (bench/) on a tiny world, so that it cannot rot: one command, every row in the results file,
+sane numbers. Timings are not asserted (the goals are reported by `python -m bench`, not tested).
+
+The peer (dlt) needs its own venv, created by the harness with pip (~15 s with the package index reachable). Set
+HOSO_BENCH_NO_PEER=1 to skip it (e.g. offline); the harness then records the peer row as skipped with the reason,
+and so it does when pip cannot install dlt.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def bench_result(tmp_path_factory) -> tuple[dict, str]:
+    work = tmp_path_factory.mktemp("bench")
+    data_dir = Path(os.environ.get("HOSO_BENCH_DATA_DIR") or work / "data")
+    out = work / "results" / "tiny"
+    cmd = [sys.executable, "-m", "bench", "--sizes", "0.01", "--runs", "1", "--data-dir", str(data_dir),
+           "--out", str(out)]
+    if os.environ.get("HOSO_BENCH_NO_PEER"):
+        cmd.append("--no-peer")
+    proc = subprocess.run(cmd, cwd=CHECKOUT, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    result = json.loads(Path(f"{out}.json").read_text(encoding="utf-8"))
+    md = Path(f"{out}.md").read_text(encoding="utf-8")
+    return result, md
+
+
+@pytest.mark.slow
+def test_every_row_is_measured(bench_result):
+    result, _ = bench_result
+    rows = {r["measure"]: r for r in result["rows"]}
+    for kind in ("floor", "pipeline", "pipeline_base", "increment", "noop", "floor_increment"):
+        assert kind in rows, f"missing row {kind}"
+        r = rows[kind]
+        assert r["runs"] == 1 and r["wall_median"] > 0, r
+        assert r["peak_rss_mb"] is None or 10 < r["peak_rss_mb"] < 16_000, r
+    peer = rows["peer"]
+    if "skipped" in peer:
+        assert peer["skipped"], "a skipped peer says why"
+    else:
+        for kind in ("peer", "peer_base", "peer_increment", "peer_noop"):
+            assert rows[kind]["wall_median"] > 0
+        assert rows["pipeline"]["ratio_to_peer"] > 0
+    assert rows["pipeline"]["ratio_to_floor"] > 0
+
+
+@pytest.mark.slow
+def test_the_contenders_read_the_same_records(bench_result):
+    result, _ = bench_result
+    world = result["worlds"][0]
+    rows = {r["measure"]: r for r in result["rows"]}
+    assert rows["pipeline"]["records"] == rows["floor"]["records"] == world["records"] > 0
+    assert rows["increment"]["records"] == world["increment_records"] > 0
+    assert rows["noop"]["records"] == 0
+    # What each contender says it read: the floor skips the XLSX exports, the pipeline counts what it parsed.
+    floor_rows = rows["floor"]["detail"][0]["rows"]
+    pipeline_rows = rows["pipeline"]["detail"][0]["rows"]
+    assert 0.9 * world["records"] < floor_rows
+    assert 0.9 * world["records"] < pipeline_rows <= world["records"]
+    # Every stage of the pipeline has a timing, and the stages fit in the wall time.
+    stages = rows["pipeline"]["stages_median"]
+    assert set(stages) == {"reference_tables", "extracted_files", "validated_files", "loaded_files", "marts",
+                           "analytics_snapshot"}
+    assert 0 < sum(s["wall"] for s in stages.values()) <= rows["pipeline"]["wall_median"]
+    # The re-run of the same files loads nothing.
+    assert len(rows["noop"]["detail"][0]["loads"]) == len(rows["increment"]["detail"][0]["loads"]), \
+        "the no-op run recorded no new load"
+
+
+@pytest.mark.slow
+def test_results_file_names_the_machine_and_versions(bench_result):
+    result, md = bench_result
+    assert result["machine"]["nproc"] >= 1 and result["machine"]["memory_gb"] > 0
+    assert result["versions"]["duckdb"] and result["versions"]["dagster"]
+    assert result["date"] in md and "| tiny" not in md  # a numeric size is named scale-0.01
+    assert "| scale-0.01 | pipeline |" in md and "| scale-0.01 | noop |" in md
