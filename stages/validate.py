@@ -74,9 +74,23 @@ def validate_file(
     outcomes: list | None = None,
 ) -> StagedFile:
     """Validate the extracted frames of one staged file; writes clean/, quarantine/ and validations.parquet.
-    The Great Expectations outcomes are appended to `outcomes` when given (for the data docs)."""
-    if sf.outcome != "extracted":
+    The Great Expectations outcomes are appended to `outcomes` when given (for the data docs).
+
+    A concurrent run may load this file and prune its folder before or while it is validated here: the file is then
+    recorded, and it is left `extracted` (the load skips it) instead of failing the run."""
+    if sf.outcome != "extracted" or not (sf.path / "file.json").is_file():
         return sf
+    try:
+        return _validate_file(sf, ref, progress, outcomes)
+    except FileNotFoundError:
+        if (sf.path / "file.json").is_file():
+            raise
+        sf.outcome = "extracted"
+        return sf
+
+
+def _validate_file(sf: StagedFile, ref: Reference, progress: Callable[[str], None] | None,
+                   outcomes: list | None) -> StagedFile:
     t0 = time.perf_counter()
     results = []
     quarantined_rows: pl.Series | None = None

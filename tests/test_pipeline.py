@@ -265,10 +265,12 @@ def find_values(db: Path, values: set[str]) -> list[tuple[str, str, int]]:
         hits = []
         for schema, table, column in con.execute(
                 "SELECT schema_name, table_name, column_name FROM duckdb_columns() "
-                "WHERE NOT internal AND NOT temporary AND database_name = current_database() "
+                "WHERE NOT internal AND database_name = current_database() "
                 "AND data_type IN ('VARCHAR', 'JSON')").fetchall():
+            # Whole-value matches (a hash semi-join: fast on the scale-1 world); substrings in free text and logs are
+            # searched on the small world by tests/test_personal_data.py.
             n = con.execute(
-                f'SELECT count(*) FROM {schema}.{table} t, needles WHERE contains(t."{column}"::VARCHAR, needles.v)'
+                f'SELECT count(*) FROM {schema}.{table} t WHERE t."{column}"::VARCHAR IN (SELECT v FROM needles)'
             ).fetchone()[0]
             if n:
                 hits.append((f"{schema}.{table}", column, n))

@@ -1,7 +1,8 @@
 -- Recompute the current state (core.dossiers) of every dossier code observed by the load getvariable('load_id').
--- The winner among a dossier's observations is the greatest (event_at, source_rank, batch_seq, source_file,
+-- The winner among a dossier's observations is the greatest (event_at, source_rank, batch_seq, source_file, load_id,
 -- source_row): a later event beats an earlier one whatever order the files arrived in; for the same event the portal
--- feed beats a provincial export, then the later batch wins. Deterministic, so a replay gives the same state.
+-- feed beats a provincial export, then the later batch wins, then a corrected version of the same file (a later load).
+-- Deterministic, so a replay gives the same state.
 CREATE OR REPLACE TEMP TABLE touched AS
 SELECT DISTINCT dossier_code FROM core.dossier_observations WHERE load_id = getvariable('load_id');
 
@@ -14,7 +15,8 @@ WITH obs AS (
 ranked AS (
     SELECT *, row_number() OVER (
         PARTITION BY dossier_code
-        ORDER BY event_at DESC, source_rank DESC, batch_seq DESC NULLS LAST, source_file DESC, source_row DESC
+        ORDER BY event_at DESC, source_rank DESC, batch_seq DESC NULLS LAST, source_file DESC, load_id DESC,
+                 source_row DESC
     ) AS rn
     FROM obs
 ),

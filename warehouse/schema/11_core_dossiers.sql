@@ -1,6 +1,6 @@
 -- core.dossiers: the current state, one row per dossier code across all sources.
 -- grain: dossier_code. The winning observation is the one with the greatest
--- (event_at, source_rank, batch_seq, source_file, source_row); first_load_id / last_load_id say when the dossier
+-- (event_at, source_rank, batch_seq, source_file, load_id, source_row); first_load_id / last_load_id say when the dossier
 -- was first seen and when its state last changed; observations counts the observations behind it.
 CREATE TABLE IF NOT EXISTS core.dossiers AS
 SELECT *,
