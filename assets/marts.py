@@ -33,7 +33,9 @@ class MartsConfig(Config):
     owners=["team:data-engineering"],
     deps=["loaded_files", "reference_tables"],
     description="marts.* in the warehouse: fct_case_files, online ratios by level / commune / procedure / agency "
-    "under definitions A-D, daily trend, task progress, province ranking and the reconciliation with the report.",
+    "under definitions A-D, daily trend, task progress, province ranking and the reconciliation with the report. "
+    "Config: reporting window, home province, online-ratio definition (A-D), commune target. Metadata per "
+    "materialization: received / online / online_ratio_pct at province_wide, province_agencies and commune level.",
 )
 def marts(context: AssetExecutionContext, config: MartsConfig, warehouse: WarehouseResource) -> MaterializeResult:
     with warehouse.writer() as con:
@@ -43,11 +45,15 @@ def marts(context: AssetExecutionContext, config: MartsConfig, warehouse: Wareho
         recon = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE matches) FROM marts.published_reconciliation").fetchone()
     meta = {f"rows.{t.split('.')[1]}": s["rows"] for t, s in stats.items()}
+    # Plain int / float values: the UI plots each one over the materializations (asset page, Plots tab).
     for key, (received, online, ratio) in levels.items():
-        meta[f"{key}.received"] = received
-        meta[f"{key}.online"] = online
-        meta[f"{key}.online_ratio_pct"] = float(ratio) if ratio is not None else None
+        meta[f"{key}.received"] = int(received or 0)
+        meta[f"{key}.online"] = int(online or 0)
+        if ratio is not None:  # no dossier received at this level: no ratio (a gap in the plot, not a zero)
+            meta[f"{key}.online_ratio_pct"] = float(ratio)
     meta["ratio_definition"] = config.ratio_definition
     meta["published_figures_matching"] = MetadataValue.text(f"{recon[1]} of {recon[0]}")
+    meta["published_figures_matched"] = int(recon[1])
+    meta["published_figures_total"] = int(recon[0])
     meta["seconds"] = round(sum(s["seconds"] for s in stats.values()), 3)
     return MaterializeResult(metadata=meta)

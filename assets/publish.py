@@ -18,7 +18,8 @@ from warehouse.publish import publish
     owners=["team:data-engineering"],
     deps=["marts"],
     description="The analysts' read-only DuckDB snapshot (schema marts, every table and column commented, no "
-    "personal data), written aside and renamed over the previous one so readers never block or see a half state.",
+    "personal data), written aside and renamed over the previous one so readers never block or see a half state; "
+    "then the static HTML report (metadata `report`: its file:// link and path).",
 )
 def analytics_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
     t0 = time.perf_counter()
@@ -29,6 +30,8 @@ def analytics_snapshot(context: AssetExecutionContext, warehouse: WarehouseResou
     return MaterializeResult(metadata={
         "path": MetadataValue.path(out["path"]),
         "report": MetadataValue.url(report.resolve().as_uri()),
+        # Browsers do not follow file:// links from an http page: the path is there to copy.
+        "report_path": MetadataValue.path(str(report.resolve())),
         "tables": len(out["tables"]),
         **{f"rows.{t}": n for t, n in out["tables"].items()},
         "seconds": round(time.perf_counter() - t0, 3),

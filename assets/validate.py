@@ -79,7 +79,8 @@ def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
     deps=["extracted_files", "reference_tables"],
     check_specs=[*SUITE_CHECKS, BLOCKING_CHECK],
     description="Each staged file checked against its entity's expectation suite (expectations/suites/*.json); "
-    "failing records are split into the quarantine with their reasons, never dropped.",
+    "failing records are split into the quarantine with their reasons, never dropped. Checks: one per suite "
+    "(warn) and quarantined_share (blocking). Metadata `data_docs`: the Great Expectations data docs.",
 )
 def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource):
     t0 = time.perf_counter()
@@ -108,6 +109,8 @@ def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource
         "records_with_warnings": sum(s.records_warned for s in validated),
         "quarantined_pct": round(100.0 * share, 4),
         "data_docs": MetadataValue.url(docs.as_uri()) if docs else "not built (nothing validated)",
+        # Browsers do not follow file:// links from an http page: the path is there to copy.
+        **({"data_docs_path": MetadataValue.path(str(docs))} if docs else {}),
         "seconds": round(time.perf_counter() - t0, 3),
     })
     for name in suite_names():

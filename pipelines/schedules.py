@@ -11,4 +11,4 @@ from dagster import RunRequest, ScheduleEvaluationContext, schedule
 )
 def daily_after_cutoff(context: ScheduleEvaluationContext):
     day = context.scheduled_execution_time.date().isoformat()
-    return RunRequest(run_key=day, partition_key=day)
+    return RunRequest(run_key=day, partition_key=day, tags={"hoso/trigger": "daily_after_cutoff", "hoso/days": day})

@@ -57,6 +57,25 @@ def changed_partitions(previous: dict, current: dict, now_ns: int, latest_key: s
     return keys, cursor
 
 
+def files_by_partition(previous: dict, cursor: dict, latest_key: str) -> dict[str, list[str]]:
+    """{partition: [relpath, ...]} of the files this tick takes in (new or changed since the previous cursor)."""
+    out: dict[str, list[str]] = {}
+    for relpath in sorted(cursor):
+        if previous.get(relpath) == cursor[relpath]:
+            continue
+        kind, _seq, _observed, day = classify(relpath)
+        if kind != "manifest":
+            out.setdefault(day.isoformat() if day else latest_key, []).append(relpath)
+    return out
+
+
+def run_tags(key: str, files: list[str]) -> dict[str, str]:
+    """The run tags of a sensor run: which files made it (count and the first names) and its day."""
+    from pipelines.cli import files_tag
+
+    return {"hoso/trigger": "landing_sensor", "hoso/days": key, "hoso/files": files_tag(files)}
+
+
 @sensor(job_name="daily_sync", minimum_interval_seconds=30, description="New or changed files in the landing folder")
 def landing_sensor(context: SensorEvaluationContext):
     landing = Settings.from_env().landing_dir
@@ -67,9 +86,10 @@ def landing_sensor(context: SensorEvaluationContext):
     if not keys:
         yield SkipReason(f"no new settled file in {landing}")
         return
+    files = files_by_partition(previous, cursor, latest)
     for key in sorted(keys):
         if key not in DAILY.get_partition_keys():
             context.log.warning(f"files dated {key} fall outside the partitions; not requested")
             continue
         state = hashlib.sha256(json.dumps(cursor, sort_keys=True).encode()).hexdigest()[:12]
-        yield RunRequest(run_key=f"{key}:{state}", partition_key=key)
+        yield RunRequest(run_key=f"{key}:{state}", partition_key=key, tags=run_tags(key, files.get(key, [])))

@@ -41,6 +41,8 @@ class Settings:
 def pii_key(allow_demo: bool = False) -> str:
     """The secret of the keyed hash that pseudonymises personal values (HOSO_PII_KEY)."""
     key = os.environ.get("HOSO_PII_KEY", "")
+    if key and len(key) < 16:
+        raise SettingsError("HOSO_PII_KEY is too short: use a secret of at least 16 characters")
     if key:
         return key
     if allow_demo:
