@@ -6,6 +6,7 @@ Errors are one line saying what is wrong and what to do; --debug shows the trace
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -137,6 +138,28 @@ class RunProgress:
             self.say(f"  {self._at()} {step} skipped (an upstream step failed or a blocking check did not pass)")
 
 
+@contextlib.contextmanager
+def _open_instance(dagster_home: Path):
+    """The Dagster instance of DAGSTER_HOME. Its SQLite storages are created on first use; two runs starting at once
+    on a new DAGSTER_HOME would race creating them ("table alembic_version already exists"), so the first use
+    happens under a lock file."""
+    import fcntl
+
+    from dagster import AssetKey, DagsterInstance
+
+    with open(dagster_home / ".instance.lock", "a+") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            instance = DagsterInstance.get()
+            instance.get_runs(limit=1)
+            instance.get_latest_materialization_event(AssetKey("marts"))
+            instance.all_instigator_state()
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+    with instance:
+        yield instance
+
+
 def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_key: bool = False,
                  quiet: bool = False, instance=None, debug: bool = False, command: str = "run") -> bool:
     """Materialize every asset over the days the landing folder holds, as one Dagster run recorded in DAGSTER_HOME.
@@ -189,7 +212,7 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
                                       raise_on_error=False)
 
     if instance is None:
-        with DagsterInstance.get() as instance:
+        with _open_instance(settings.dagster_home) as instance:
             result = execute(instance)
     else:
         result = execute(instance)
