@@ -21,7 +21,7 @@ from expectations.suites import suite_names
 from pipelines.partitions import DAILY, SINGLE_RUN
 from pipelines.resources import LandingResource, WarehouseResource
 from stages.staging import staged_files
-from stages.validate import Reference, validate_file, validation_summary
+from stages.validate import Reference, validate_files, validation_summary
 
 # Above this share of quarantined records the batch is not a few bad rows but a broken export or a broken rule.
 MAX_QUARANTINED_SHARE = 0.05
@@ -87,8 +87,7 @@ def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource
     with warehouse.writer() as con:
         ref = Reference.from_warehouse(con)
     outcomes: list = []
-    staged = [validate_file(sf, ref, context.log.debug, outcomes)
-              for sf in staged_files(landing.staging, partition_keys(context))]
+    staged = validate_files(staged_files(landing.staging, partition_keys(context)), ref, context.log.debug, outcomes)
     validated = [s for s in staged if s.outcome == "validated"]
     read = sum(s.records_read for s in validated)
     quarantined = sum(s.records_quarantined for s in validated)

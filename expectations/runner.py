@@ -24,6 +24,7 @@ is unknown) before validation, since matching is by normalised name (stages/vali
 
 from __future__ import annotations
 
+import html
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -96,6 +97,9 @@ class Outcome:
         (the failing value as a string; `col=value, col=value` for several columns; masked when personal),
         detail (`col=value` of the checked columns and of the check's evidence columns, e.g.
         `received_at=null, received_at_raw=31/02/2025`).
+    check_failures: one row per (failing row, expectation), any scope: row_index, expectation_id, value (as in
+        row_failures); what `results_by` counts per group.
+    row_checks: the ids of the expectations evaluated row by row (GX counted unexpected rows), whatever their scope.
     critical_rows: sorted Int64 Series of the row indices to quarantine (any critical row-scope failure).
     warning_rows: sorted Int64 Series of the row indices with at least one warning.
     results: one row per expectation, in suite order (RESULTS_SCHEMA).
@@ -109,6 +113,8 @@ class Outcome:
     entity: str
     n_rows: int
     row_failures: pl.DataFrame
+    check_failures: pl.DataFrame
+    row_checks: frozenset[str]
     critical_rows: pl.Series
     warning_rows: pl.Series
     results: pl.DataFrame
@@ -285,13 +291,15 @@ def _collect(spec: SuiteSpec, stable_ids: dict[str, str], selected: pl.DataFrame
             raise ValidationError(f"{check.id} ({check.type}) raised inside Great Expectations: {error}")
         found[check.id] = r
 
-    failures, rows_out = [], []
+    failures, every_failure, rows_out, row_checks = [], [], [], set()
     for check in spec.checks:  # suite order
         r = found[check.id]
         res = r.result if r.result is not None else {}
         sample = None
         index_list = res.pop("unexpected_index_list", None)
         res.pop("unexpected_list", None)
+        if "unexpected_count" in res:
+            row_checks.add(check.id)
         if index_list:
             rows = _row_ids(index_list)
             shown = _values(selected, check, rows)
@@ -299,6 +307,10 @@ def _collect(spec: SuiteSpec, stable_ids: dict[str, str], selected: pl.DataFrame
             distinct = values.unique(maintain_order=True).head(SAMPLE_SIZE).to_list()
             sample = "; ".join("null" if v is None else v for v in distinct)
             _fill_partial(res, values)
+            every_failure.append(
+                pl.DataFrame({"row_index": rows, "value": values}).select(
+                    "row_index", pl.lit(check.id).alias("expectation_id"), "value")
+            )
             if check.scope == "row":
                 failures.append(
                     shown.with_columns(
@@ -336,6 +348,10 @@ def _collect(spec: SuiteSpec, stable_ids: dict[str, str], selected: pl.DataFrame
     else:
         row_failures = pl.DataFrame(schema=ROW_FAILURES_SCHEMA)
     results = pl.DataFrame(rows_out, schema=RESULTS_SCHEMA)
+    if every_failure:
+        check_failures = pl.concat(every_failure)
+    else:
+        check_failures = pl.DataFrame(schema={"row_index": pl.Int64, "expectation_id": pl.String, "value": pl.String})
 
     def rows_with(severity: str) -> pl.Series:
         return (
@@ -350,6 +366,8 @@ def _collect(spec: SuiteSpec, stable_ids: dict[str, str], selected: pl.DataFrame
         entity=spec.name,
         n_rows=selected.height,
         row_failures=row_failures,
+        check_failures=check_failures,
+        row_checks=frozenset(row_checks),
         critical_rows=rows_with("critical"),
         warning_rows=rows_with("warning"),
         results=results,
@@ -360,12 +378,58 @@ def _collect(spec: SuiteSpec, stable_ids: dict[str, str], selected: pl.DataFrame
 
 def _fill_partial(res: dict, values: pl.Series) -> None:
     """Put a sample of the failing values (already strings, masked where personal) where GX's data docs look for
-    them; exclude_unexpected_values left these out. The full lists stay out of the GX result (the Outcome has them)."""
+    them; exclude_unexpected_values left these out. The full lists stay out of the GX result (the Outcome has them).
+    GX 1.24's data docs put these values into the HTML unescaped (a `<script>` in an export ran in the page): they
+    are HTML-escaped here, the result serves only the data docs."""
     counts = values.fill_null("null").value_counts(sort=True, name="count").head(PARTIAL_COUNT)
-    res["partial_unexpected_list"] = values.head(PARTIAL_COUNT).to_list()
+    res["partial_unexpected_list"] = [None if v is None else html.escape(v) for v in values.head(PARTIAL_COUNT)]
     res["partial_unexpected_counts"] = [
-        {"value": v, "count": int(c)} for v, c in zip(counts.get_column("value"), counts.get_column("count"))
+        {"value": html.escape(v), "count": int(c)} for v, c in zip(counts.get_column("value"), counts.get_column("count"))
     ]
+
+
+# ---- results per group ------------------------------------------------------------------------------------------
+
+
+def results_by(outcome: Outcome, groups: pl.Series) -> pl.DataFrame:
+    """The results of `outcome` per group of rows: `groups` holds a label per row of the validated frame (e.g. the
+    file each row came from), the result is `group` + RESULTS_SCHEMA, one row per (group, expectation) in suite
+    order, for the groups that have rows.
+
+    Checks that point at rows (GX returned their failing rows) are counted per group from those rows: element_count
+    = the group's rows, unexpected_count = its failing rows, unexpected_percent of element_count, success = none
+    failed (no suite uses `mostly`), sample_values = its first distinct failing values. Aggregate checks (row count,
+    a mean) have no rows to count: their result is the whole batch's, with the group's element_count. Suites whose
+    aggregates must hold per file compute them per `source_file` in derived columns (expectations/suites.py), so
+    that they point at rows too."""
+    if groups.len() != outcome.n_rows:
+        raise ValueError(f"{groups.len()} group labels for {outcome.n_rows} validated rows")
+    labels = pl.DataFrame({"group": groups}).with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
+    sizes = labels.group_by("group", maintain_order=True).agg(pl.len().cast(pl.Int64).alias("_rows"))
+    failed = (
+        outcome.check_failures.join(labels, on="row_index", how="inner", maintain_order="left")
+        .group_by("group", "expectation_id", maintain_order=True)
+        .agg(
+            pl.col("row_index").n_unique().cast(pl.Int64).alias("_unexpected"),
+            pl.col("value").fill_null("null").unique(maintain_order=True).head(SAMPLE_SIZE).str.join("; ")
+            .alias("_sample"),
+        )
+    )
+    pointed = pl.col("expectation_id").is_in(list(outcome.row_checks))
+    unexpected = pl.col("_unexpected").fill_null(0)
+    return (
+        sizes.join(outcome.results, how="cross")
+        .join(failed, on=["group", "expectation_id"], how="left", maintain_order="left")
+        .with_columns(
+            pl.col("_rows").alias("element_count"),
+            pl.when(pointed).then(unexpected).otherwise(pl.col("unexpected_count")).alias("unexpected_count"),
+            pl.when(pointed).then(100.0 * unexpected / pl.col("_rows")).otherwise(pl.col("unexpected_percent"))
+            .alias("unexpected_percent"),
+            pl.when(pointed).then(unexpected == 0).otherwise(pl.col("success")).alias("success"),
+            pl.when(pointed).then(pl.col("_sample")).otherwise(pl.col("sample_values")).alias("sample_values"),
+        )
+        .select("group", *RESULTS_SCHEMA.names())
+    )
 
 
 # ---- split -----------------------------------------------------------------------------------------------------

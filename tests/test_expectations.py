@@ -15,7 +15,13 @@ import pytest
 
 from expectations import build_data_docs, split, suite_names, validate
 from expectations.reasons import CRITICAL_REASONS, MASK, WARNING_REASONS
-from expectations.runner import RESULTS_SCHEMA, ROW_FAILURES_SCHEMA, ValidationError, resolve_parameters
+from expectations.runner import (
+    RESULTS_SCHEMA,
+    ROW_FAILURES_SCHEMA,
+    ValidationError,
+    resolve_parameters,
+    results_by,
+)
 from expectations.suites import SuiteError, dumps, load_suite, parse_suite, suite_path
 
 TZ = "Asia/Ho_Chi_Minh"
@@ -269,7 +275,7 @@ def test_results_carry_counts_and_samples(dossiers):
     assert res["dossiers.received_at_plausible"]["sample_values"] == "2019-12-31T00:00:00+07:00"
     assert res["dossiers.channel_known"]["success"]  # nulls are the not-null check's business
     online = res["dossiers.online_share_plausible"]
-    assert online["scope"] == "table" and online["success"] and online["sample_values"].startswith("observed=0.")
+    assert (online["scope"], online["success"], online["unexpected_count"]) == ("table", True, 0)
     assert res["dossiers.not_empty"]["success"] and res["dossiers.not_empty"]["sample_values"] == f"observed={len(CASES)}"
 
 
@@ -282,12 +288,38 @@ def test_table_level_warning_fails_without_quarantining_rows():
     outcome = validate("dossiers", all_online, CONTEXT)
     failed = outcome.failed
     assert failed.get_column("expectation_id").to_list() == ["dossiers.online_share_plausible"]
-    assert failed.get_column("sample_values").to_list() == ["observed=1.0"]
+    assert failed.get_column("sample_values").to_list() == ["1.0"]  # the file's share, on each of its rows
+    assert failed.get_column("unexpected_count").to_list() == [all_online.height]
     assert outcome.success  # a warning
     assert outcome.row_failures.height == 0
     clean, quarantined = split(all_online, outcome)
     assert clean.height == all_online.height and quarantined.height == 0
     assert clean.get_column("warnings").null_count() == clean.height
+
+
+def test_one_batch_of_two_files_gives_each_file_its_own_results(dossiers):
+    """Files validated together in one GX run: the per-file aggregates (online share) and the counts stay per file."""
+    frame, _, _, _ = dossiers
+    rows = [row for row, (critical, warned) in CASES if not critical and not warned]
+    all_online = dossiers_frame([(r[0], r[1], r[2], 2, *r[4:]) for r in rows]).with_columns(
+        pl.lit("portal/hoso-20250706-01.json").alias("source_file"))
+    batch = pl.concat([frame, all_online.select(frame.columns)])
+    outcome = validate("dossiers", batch, CONTEXT)
+    per_file = results_by(outcome, batch.get_column("source_file"))
+    assert per_file.columns == ["group", *RESULTS_SCHEMA.names()]
+    got = {(r["group"], r["expectation_id"]): r for r in per_file.iter_rows(named=True)}
+    first, second = "portal/hoso-20250705-01.json", "portal/hoso-20250706-01.json"
+    assert got[(first, "dossiers.online_share_plausible")]["success"]
+    online = got[(second, "dossiers.online_share_plausible")]
+    assert (online["success"], online["unexpected_count"], online["element_count"], online["sample_values"]) == (
+        False, all_online.height, all_online.height, "1.0")  # fmt: skip
+    known = got[(first, "dossiers.procedure_known")]
+    assert (known["success"], known["unexpected_count"], known["element_count"]) == (False, 1, frame.height)
+    assert known["unexpected_percent"] == pytest.approx(100.0 / frame.height)
+    assert got[(second, "dossiers.procedure_known")]["unexpected_count"] == 0
+    assert got[(second, "dossiers.not_empty")]["success"]  # an aggregate: the batch's result
+    with pytest.raises(ValueError, match="group labels"):
+        results_by(outcome, batch.get_column("source_file").head(3))
 
 
 def commune_tasks_frame(rows) -> pl.DataFrame:
@@ -297,6 +329,7 @@ def commune_tasks_frame(rows) -> pl.DataFrame:
         pl.col("snapshot_date", "updated_on").cast(pl.Date),
         pl.col("is_done").cast(pl.Boolean),
         pl.lit("Xã Anh Sơn").alias("commune_name"),
+        pl.lit("tasks/nhiemvu-xa-20250806.csv").alias("source_file"),
         pl.int_range(pl.len(), dtype=pl.Int64).alias("source_row"),
     )
 
