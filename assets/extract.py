@@ -26,7 +26,7 @@ from warehouse.load import seen_files
 def extracted_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
     t0 = time.perf_counter()
     keys = set(partition_keys(context))
-    files = [f for f in discover(landing.landing) if partition_of(f) in keys]
+    files = [f for f in discover(landing.landing, landing.hash_cache) if partition_of(f) in keys]
     with warehouse.writer() as con:
         seen, loaded = seen_files(con)
     staged = extract_files(files, landing.landing, landing.staging, landing.pii_key(), seen, loaded, context.log.debug)

@@ -8,7 +8,7 @@ from pipelines.resources import LandingResource, WarehouseResource
 from sources.discover import discover
 from stages.extract import extract_files, partition_of
 from stages.staging import REFERENCE_PARTITION, prune
-from stages.validate import empty_reference, validate_file
+from stages.validate import empty_reference, validate_files
 from warehouse.load import load_files, new_load_id, seen_files
 
 
@@ -19,12 +19,11 @@ from warehouse.load import load_files, new_load_id, seen_files
     description="Reference tables ref.units, ref.procedures, ref.published_figures, loaded from reference/*.csv.",
 )
 def reference_tables(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
-    files = [f for f in discover(landing.landing) if partition_of(f) == REFERENCE_PARTITION]
+    files = [f for f in discover(landing.landing, landing.hash_cache) if partition_of(f) == REFERENCE_PARTITION]
     with warehouse.writer() as con:
         seen, loaded = seen_files(con)
     staged = extract_files(files, landing.landing, landing.staging, landing.pii_key(), seen, loaded, context.log.info)
-    for sf in staged:
-        validate_file(sf, empty_reference(), context.log.info)
+    validate_files(staged, empty_reference(), context.log.info)
     with warehouse.writer() as con:
         load = load_files(con, staged, new_load_id(), run_id=context.run_id, partition_range=REFERENCE_PARTITION)
         counts = dict(con.execute(

@@ -13,6 +13,7 @@ from dagster import BetaWarning, ConfigurableResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, pii_key
+from stages.staging import hash_cache_path
 from warehouse.db import apply_schema, configure, writer_lock
 
 # The daily assets use backfill_policy on purpose (a backfill range is one run); Dagster's "beta" notice about it
@@ -51,6 +52,10 @@ class LandingResource(ConfigurableResource):
     def staging(self) -> Path:
         return Path(self.staging_dir)
 
+    @property
+    def hash_cache(self) -> Path:
+        return hash_cache_path(self.staging)
+
     def pii_key(self) -> str:
         return pii_key(allow_demo=self.allow_demo_key)
 
@@ -64,7 +69,7 @@ def default_resources(settings: Settings | None = None, allow_demo_key: bool | N
         "warehouse": WarehouseResource(database=str(s.warehouse_db)),
         "landing": LandingResource(
             landing_dir=str(s.landing_dir),
-            staging_dir=str(s.warehouse_db.parent / "staging"),
+            staging_dir=str(s.staging_dir),
             analytics_db=str(s.analytics_db),
             docs_dir=str(s.docs_dir),
             allow_demo_key=demo,

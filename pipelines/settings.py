@@ -24,6 +24,11 @@ class Settings:
     dagster_home: Path
     docs_dir: Path
 
+    @property
+    def staging_dir(self) -> Path:
+        """Where the stages hand frames to each other: beside the warehouse file."""
+        return self.warehouse_db.parent / "staging"
+
     @classmethod
     def from_env(cls) -> "Settings":
         def path(name: str, default: str) -> Path:

@@ -23,6 +23,11 @@ from warehouse.db import crash_point
 REFERENCE_PARTITION = "reference"
 
 
+def hash_cache_path(staging_root: Path) -> Path:
+    """The landing files' sha256 by stat (sources.discover.HashCache), kept beside the staged files."""
+    return Path(staging_root) / "sha256-cache.json"
+
+
 @dataclass
 class StagedFile:
     relpath: str

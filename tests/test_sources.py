@@ -720,3 +720,40 @@ def test_source_error_is_one_line_and_picklable() -> None:
     assert str(error) == "portal/x.json: bad thing here"
     again = pickle.loads(pickle.dumps(error))
     assert (again.file, str(again)) == (error.file, str(error))
+
+
+def test_discover_hash_cache_reads_a_file_again_only_when_it_changed(tmp_path: Path, monkeypatch) -> None:
+    import importlib
+    import os
+    import time
+
+    d = importlib.import_module("sources.discover")  # the module (the package exports its function by that name)
+
+    landing = tmp_path / "landing"
+    (landing / "portal").mkdir(parents=True)
+    f = landing / "portal" / "hoso-20250701-01.json"
+    f.write_bytes(b"[]")
+    cache = tmp_path / "sha256-cache.json"
+    read: list[str] = []
+    real = d.sha256_file
+    monkeypatch.setattr(d, "sha256_file", lambda p: read.append(p.name) or real(p))
+    monkeypatch.setattr(d, "RACY_SECONDS", 0.0)
+
+    first = discover(landing, hash_cache=cache)[0]
+    assert read == [f.name] and cache.is_file()
+    assert discover(landing, hash_cache=cache)[0] == first and read == [f.name]  # stat unchanged: not read
+    # Same size, mtime put back: ctime still moves, so the new bytes are hashed.
+    st = f.stat()
+    time.sleep(0.05)
+    f.write_bytes(b"{}")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    changed = discover(landing, hash_cache=cache)[0]
+    assert read == [f.name, f.name] and changed.sha256 == hashlib.sha256(b"{}").hexdigest() != first.sha256
+    cache.write_text("{torn", encoding="utf-8")  # a torn cache: everything is hashed again
+    assert discover(landing, hash_cache=cache)[0].sha256 == changed.sha256 and len(read) == 3
+    # A file changed just now is not cached (it could change again within the same clock tick).
+    monkeypatch.setattr(d, "RACY_SECONDS", 3600.0)
+    f.write_bytes(b"[1]")
+    discover(landing, hash_cache=cache)
+    discover(landing, hash_cache=cache)
+    assert len(read) == 5
