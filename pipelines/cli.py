@@ -222,7 +222,27 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     return result.success
 
 
+def _up_to_date(args: argparse.Namespace, settings: Settings, definition: str) -> bool:
+    """True (and says so, and prints the headline) when a run would change nothing (pipelines/freshness.py)."""
+    if args.force:
+        return False
+    check_landing(settings)
+    from pipelines.freshness import nothing_new
+
+    reason = nothing_new(settings, definition)
+    if reason is None:
+        return False
+    if not args.quiet:
+        from pipelines.report import headline
+
+        _say(reason)
+        print(headline(settings.analytics_db))
+    return True
+
+
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    if _up_to_date(args, settings, args.definition):
+        return 0
     ok = run_pipeline(settings, ratio_definition=args.definition, allow_demo_key=False, quiet=args.quiet,
                       debug=args.debug)
     if ok and not args.quiet:
@@ -256,7 +276,7 @@ def rebuild(settings: Settings, *, ratio_definition: str = "A", allow_demo_key: 
 
     default_resources(settings, allow_demo_key=allow_demo_key)["landing"].pii_key()  # fail before moving anything
     wh = settings.warehouse_db
-    parts = [wh, Path(str(wh) + ".wal"), wh.parent / "staging"]
+    parts = [wh, Path(str(wh) + ".wal"), settings.staging_dir]
     moved: list[Path] = []
     # Under the writer lock, so no run is half-way through the old file while it moves.
     with writer_lock(wh):
@@ -301,6 +321,8 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"demo: the landing folder {landing} is empty; generating the sample world there")
         args.out, args.seed, args.scale, args.provinces = None, 20250806, 1.0, 0
         cmd_sample(args, settings)
+    if _up_to_date(args, settings, "A"):
+        return 0
     # The sample world is synthetic: the public demo key pseudonymises it unless HOSO_PII_KEY is set.
     ok = run_pipeline(settings, ratio_definition="A", allow_demo_key=True, quiet=args.quiet, debug=args.debug,
                       command="demo")
@@ -340,11 +362,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("run", parents=[common],
                        help="materialize everything the landing folder holds, then print the headline")
     r.add_argument("--definition", default="A", choices=["A", "B", "C", "D"], help="online-ratio definition")
+    r.add_argument("--force", action="store_true",
+                   help="run even when every landing file is already recorded and the snapshot is up to date")
     rb = sub.add_parser("rebuild", parents=[common],
                         help="rebuild the warehouse from every landing file (the previous one is set aside, and put "
                         "back if the rebuild fails)")
     rb.add_argument("--definition", default="A", choices=["A", "B", "C", "D"], help="online-ratio definition")
-    sub.add_parser("demo", parents=[common], help="sample (if the landing folder is empty) + run + headline")
+    d = sub.add_parser("demo", parents=[common], help="sample (if the landing folder is empty) + run + headline")
+    d.add_argument("--force", action="store_true", help="run even when nothing is new")
     sub.add_parser("report", parents=[common], help="print the headline from the analytics snapshot")
     return p
 

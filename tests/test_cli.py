@@ -265,13 +265,33 @@ def test_run_shows_progress_tags_and_ignores_snapshot_readers(tmp_path, tiny_wor
     reader = duckdb.connect(str(tmp_path / "analytics.duckdb"), read_only=True)
     try:
         before = reader.execute("SELECT count(*) FROM marts.online_ratio_by_level").fetchone()
-        res2 = hoso(env, "--quiet", "run")
+        res2 = hoso(env, "--quiet", "run", "--force")
         assert res2.returncode == 0, res2.stderr
         assert res2.stderr == ""
         assert reader.execute("SELECT count(*) FROM marts.online_ratio_by_level").fetchone() == before
     finally:
         reader.close()
     assert hoso(env, "report").returncode == 0
+
+    # Nothing new: decided before Dagster starts; no load, no Dagster run, the headline as it is.
+    def loads() -> int:
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            return con.execute("SELECT count(*) FROM meta.loads").fetchone()[0]
+
+    before = loads()
+    os.utime(next((tmp_path / "landing" / "portal").iterdir()))  # touched, same bytes: still nothing new
+    res3 = hoso(env, "run")
+    assert res3.returncode == 0, res3.stderr
+    assert res3.stderr.startswith("nothing new: the ") and "run succeeded" not in res3.stderr
+    assert "Online submission" in res3.stdout and loads() == before
+    assert hoso(env, "--quiet", "run").stderr == ""
+    settings = _settings(tmp_path)
+    from pipelines.freshness import nothing_new
+
+    assert nothing_new(settings, "A") is not None
+    assert nothing_new(settings, "B") is None  # the snapshot was built with definition A
+    (tmp_path / "landing" / "notes.txt").write_text("a file nobody recorded yet")
+    assert nothing_new(settings, "A") is None
 
 
 @pytest.mark.slow
