@@ -8,6 +8,7 @@ bytes were already loaded under another name is staged as `duplicate_file`; a fi
 from __future__ import annotations
 
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
@@ -46,6 +47,22 @@ def partition_of(src: SourceFile) -> str:
     return day.isoformat() if isinstance(day, date) else REFERENCE_PARTITION
 
 
+# Files parsed at once. DuckDB and Polars release the GIL, but each file also has single-threaded stretches (JSON
+# scanning, Python between queries). Sample world on 2 cores: 30.5 s one at a time, 23.0 s with 2, 18.0 s with 3,
+# 18.3 s with 4 (peak RSS 490 MB with 3). The frames of at most PARSE_AHEAD files are held in memory.
+PARSE_AHEAD = 3
+
+
+def _parse(src: SourceFile, landing_dir: Path, pii_key: str) -> tuple[object, float]:
+    """(Parsed or the SourceError, seconds): run in a worker thread."""
+    t0 = time.perf_counter()
+    try:
+        result: object = sources.parse(src, landing_dir, pii_key)
+    except SourceError as exc:
+        result = exc
+    return result, time.perf_counter() - t0
+
+
 def extract_files(
     files: Iterable[SourceFile],
     landing_dir: Path,
@@ -56,49 +73,72 @@ def extract_files(
     progress: Callable[[str], None] | None = None,
 ) -> list[StagedFile]:
     """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` maps
-    the sha256 of the file versions loaded to their path."""
+    the sha256 of the file versions loaded to their path. Files are parsed up to PARSE_AHEAD at a time and staged in
+    order."""
+    todo = [src for src in files if src.kind != "manifest" and (src.relpath, src.sha256) not in seen]
+    folders = {id(src): file_folder(staging_root, partition_of(src), src.sha256, src.relpath) for src in todo}
+    # The files sure to be parsed (not staged yet, not a duplicate, not unknown, the first of their bytes) are
+    # parsed ahead; any other file is decided in order below, as before.
+    firsts: set[str] = set()
+    ahead: list[SourceFile] = []
+    for src in todo:
+        if (folders[id(src)] / "file.json").is_file() or src.sha256 in loaded_shas or src.kind == "unknown" \
+                or src.sha256 in firsts:
+            continue
+        firsts.add(src.sha256)
+        ahead.append(src)
+    queue = iter(ahead)
     staged: list[StagedFile] = []
     shas_this_run: dict[str, str] = {}
-    for src in files:
-        if src.kind == "manifest" or (src.relpath, src.sha256) in seen:
-            continue
-        part = partition_of(src)
-        folder = file_folder(staging_root, part, src.sha256, src.relpath)
-        if (folder / "file.json").is_file():
-            # Staged by an earlier run that did not load it yet: the same bytes give the same frames.
-            sf = StagedFile.load(folder)
-            staged.append(sf)
-            if sf.outcome in ("extracted", "validated"):
-                shas_this_run.setdefault(src.sha256, src.relpath)
-            continue
-        sf = StagedFile(
-            relpath=src.relpath, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
-            partition=part, folder=str(folder),
-        )
-        original = loaded_shas.get(src.sha256) or shas_this_run.get(src.sha256)
-        if original:
-            sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
-        elif src.kind == "unknown":
-            sf.outcome, sf.reason = "rejected", f"{src.relpath}: file name matches no known export (see docs/data-contracts.md §1)"
-        else:
-            t0 = time.perf_counter()
-            try:
-                parsed = sources.parse(src, landing_dir, pii_key)
-            except SourceError as exc:
-                sf.outcome, sf.reason = "rejected", str(exc)
+    with ThreadPoolExecutor(PARSE_AHEAD, thread_name_prefix="parse") as pool:
+        pending: dict[int, Future] = {}
+
+        def top_up() -> None:
+            while len(pending) < PARSE_AHEAD:
+                nxt = next(queue, None)
+                if nxt is None:
+                    return
+                pending[id(nxt)] = pool.submit(_parse, nxt, landing_dir, pii_key)
+
+        for src in todo:
+            top_up()
+            part = partition_of(src)
+            folder = folders[id(src)]
+            if (folder / "file.json").is_file():
+                # Staged by an earlier run that did not load it yet: the same bytes give the same frames.
+                sf = StagedFile.load(folder)
+                staged.append(sf)
+                if sf.outcome in ("extracted", "validated"):
+                    shas_this_run.setdefault(src.sha256, src.relpath)
+                continue
+            sf = StagedFile(
+                relpath=src.relpath, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
+                partition=part, folder=str(folder),
+            )
+            original = loaded_shas.get(src.sha256) or shas_this_run.get(src.sha256)
+            if original:
+                sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
+            elif src.kind == "unknown":
+                sf.outcome, sf.reason = "rejected", f"{src.relpath}: file name matches no known export (see docs/data-contracts.md §1)"
             else:
-                crash_point("extract.parsed")
-                for entity, frame in parsed.frames.items():
-                    sf.write_frame("extracted", entity, frame)
-                    crash_point("extract.frame")
-                sf.notes = list(parsed.notes)
-                primary = PRIMARY_ENTITY.get(src.kind)
-                sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
-                shas_this_run.setdefault(src.sha256, src.relpath)
-            sf.seconds["extract"] = round(time.perf_counter() - t0, 4)
-        sf.save()
-        crash_point("extract.saved")
-        staged.append(sf)
-        if progress:
-            progress(f"extract {src.relpath}: {sf.outcome} {sf.records_read} records")
+                future = pending.pop(id(src), None)
+                parsed, seconds = future.result() if future else _parse(src, landing_dir, pii_key)
+                if isinstance(parsed, SourceError):
+                    sf.outcome, sf.reason = "rejected", str(parsed)
+                else:
+                    crash_point("extract.parsed")
+                    for entity, frame in parsed.frames.items():
+                        sf.write_frame("extracted", entity, frame)
+                        crash_point("extract.frame")
+                    sf.notes = list(parsed.notes)
+                    primary = PRIMARY_ENTITY.get(src.kind)
+                    sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
+                    shas_this_run.setdefault(src.sha256, src.relpath)
+                    del parsed
+                sf.seconds["extract"] = round(seconds, 4)
+            sf.save()
+            crash_point("extract.saved")
+            staged.append(sf)
+            if progress:
+                progress(f"extract {src.relpath}: {sf.outcome} {sf.records_read} records")
     return staged
