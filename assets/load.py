@@ -39,7 +39,7 @@ def loaded_files(context: AssetExecutionContext, warehouse: WarehouseResource, l
     keys = partition_keys(context)
     staged = staged_files(landing.staging, keys)
     with warehouse.writer() as con:
-        load = load_files(con, staged, new_load_id(), run_id=context.run_id,
+        load = load_files(con, staged, new_load_id(), run_id=context.run.run_id,
                           partition_range=f"{keys[0]}..{keys[-1]}" if keys else None)
         dossiers = con.execute("SELECT count(*) FROM core.dossiers").fetchone()[0]
         files = con.execute("SELECT relpath, outcome FROM meta.files WHERE load_id = ? ORDER BY relpath",

@@ -25,7 +25,7 @@ def reference_tables(context: AssetExecutionContext, warehouse: WarehouseResourc
     staged = extract_files(files, landing.landing, landing.staging, landing.pii_key(), seen, loaded, context.log.info)
     validate_files(staged, empty_reference(), context.log.info)
     with warehouse.writer() as con:
-        load = load_files(con, staged, new_load_id(), run_id=context.run_id, partition_range=REFERENCE_PARTITION)
+        load = load_files(con, staged, new_load_id(), run_id=context.run.run_id, partition_range=REFERENCE_PARTITION)
         counts = dict(con.execute(
             "SELECT 'units', count(*) FROM ref.units UNION ALL SELECT 'procedures', count(*) FROM ref.procedures "
             "UNION ALL SELECT 'published_figures', count(*) FROM ref.published_figures").fetchall())

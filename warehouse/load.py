@@ -69,17 +69,17 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ).fetchall()]
 
 
-def _parquet_columns(con: duckdb.DuckDBPyConnection, path: str) -> set[str]:
-    return {r[0] for r in con.execute("SELECT name FROM parquet_schema(?) WHERE num_children IS NULL OR name <> 'schema'", [path]).fetchall()}
+def _parquet_columns(con: duckdb.DuckDBPyConnection, paths: str | list[str]) -> set[str]:
+    return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()}
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, path: str, load_id: str) -> int:
-    have = _parquet_columns(con, path)
+def _insert(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], load_id: str) -> None:
+    have = _parquet_columns(con, paths)
     cols = [c for c in _columns(con, table) if c in have and c != "load_id"]
     select = ", ".join(f'"{c}"' for c in cols)
     names = ", ".join(f'"{c}"' for c in cols + ["load_id"])
-    con.execute(f"INSERT INTO {table} ({names}) SELECT {select}, ? FROM read_parquet(?)", [load_id, path])
-    return con.execute(f"SELECT count(*) FROM read_parquet(?)", [path]).fetchone()[0]
+    con.execute(f"INSERT INTO {table} ({names}) SELECT {select}, ? FROM read_parquet(?, union_by_name = true)",
+                [load_id, paths])
 
 
 def _replace_scope(con: duckdb.DuckDBPyConnection, table: str, key: str | None, path: str) -> None:
@@ -101,6 +101,8 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
         return
     for entity in sf.entities("clean"):
         table, key = TARGETS[entity]
+        if key is None:
+            continue  # append-only: all files at once (_append)
         path = str(sf.frame_path("clean", entity))
         _replace_scope(con, table, key, path)
         _insert(con, table, path, load_id)
@@ -122,6 +124,19 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
                FROM read_parquet(?) v""",
             [load_id, sf.relpath, str(vpath)],
         )
+
+
+def _append(con: duckdb.DuckDBPyConnection, staged: list[StagedFile], load_id: str) -> None:
+    """The append-only entities of every validated file, one INSERT per table over all the files' Parquet: DuckDB
+    reads them in parallel (sample world: 7.5 s in 291 per-file INSERTs)."""
+    for entity, (table, key) in TARGETS.items():
+        if key is not None:
+            continue
+        paths = [str(sf.frame_path("clean", entity)) for sf in staged
+                 if sf.outcome == "validated" and sf.frame_path("clean", entity).is_file()]
+        if paths:
+            _insert(con, table, paths, load_id)
+            crash_point("load.append")
 
 
 def load_files(
@@ -167,6 +182,7 @@ def load_files(
             crash_point("load.file")
             if progress:
                 progress(f"load {sf.relpath}: {sf.outcome}")
+        _append(con, staged, load_id)
         con.execute("SET VARIABLE load_id = ?", [load_id])
         crash_point("load.merge")
         con.execute(sql_text("load", "merge_dossiers.sql"))
@@ -189,5 +205,5 @@ def load_files(
             [round(time.perf_counter() - t0, 3), f"{type(exc).__name__}: {exc}"[:2000], load_id],
         )
         raise
-    row = con.execute("SELECT * FROM meta.loads WHERE load_id = ?", [load_id]).to_arrow_table().to_pylist()
-    return row[0]
+    cur = con.execute("SELECT * FROM meta.loads WHERE load_id = ?", [load_id])
+    return dict(zip([d[0] for d in cur.description], cur.fetchone()))
