@@ -398,10 +398,11 @@ def results_by(outcome: Outcome, groups: pl.Series) -> pl.DataFrame:
 
     Checks that point at rows (GX returned their failing rows) are counted per group from those rows: element_count
     = the group's rows, unexpected_count = its failing rows, unexpected_percent of element_count, success = none
-    failed (no suite uses `mostly`), sample_values = its first distinct failing values. Aggregate checks (row count,
-    a mean) have no rows to count: their result is the whole batch's, with the group's element_count. Suites whose
-    aggregates must hold per file compute them per `source_file` in derived columns (expectations/suites.py), so
-    that they point at rows too."""
+    failed (no suite uses `mostly`), sample_values = its first distinct failing values. Aggregate checks (row count)
+    have no rows to count: a group gets the batch's success and its own element_count, and no unexpected counts or
+    observed value, which would depend on which files shared the batch (a replay must write the same history).
+    Suites whose aggregates must hold per file compute them per `source_file` in derived columns
+    (expectations/suites.py), so that they point at rows too."""
     if groups.len() != outcome.n_rows:
         raise ValueError(f"{groups.len()} group labels for {outcome.n_rows} validated rows")
     labels = pl.DataFrame({"group": groups}).with_row_index("row_index").with_columns(pl.col("row_index").cast(pl.Int64))
@@ -422,11 +423,10 @@ def results_by(outcome: Outcome, groups: pl.Series) -> pl.DataFrame:
         .join(failed, on=["group", "expectation_id"], how="left", maintain_order="left")
         .with_columns(
             pl.col("_rows").alias("element_count"),
-            pl.when(pointed).then(unexpected).otherwise(pl.col("unexpected_count")).alias("unexpected_count"),
-            pl.when(pointed).then(100.0 * unexpected / pl.col("_rows")).otherwise(pl.col("unexpected_percent"))
-            .alias("unexpected_percent"),
+            pl.when(pointed).then(unexpected).alias("unexpected_count"),
+            pl.when(pointed).then(100.0 * unexpected / pl.col("_rows")).alias("unexpected_percent"),
             pl.when(pointed).then(unexpected == 0).otherwise(pl.col("success")).alias("success"),
-            pl.when(pointed).then(pl.col("_sample")).otherwise(pl.col("sample_values")).alias("sample_values"),
+            pl.when(pointed).then(pl.col("_sample")).alias("sample_values"),
         )
         .select("group", *RESULTS_SCHEMA.names())
     )
