@@ -14,7 +14,7 @@ import polars as pl
 
 from expectations import runner
 from expectations.suites import has_suite
-from sources.labels import normalise_unit_name
+from sources.labels import unit_name_key_expr
 from stages.extract import PRIMARY_ENTITY
 from stages.staging import StagedFile
 from warehouse.db import crash_point
@@ -31,7 +31,7 @@ class Reference:
 
     def unit_lookup(self) -> pl.DataFrame:
         return self.units.select(
-            pl.col("unit_name").map_elements(normalise_unit_name, return_dtype=pl.String).alias("_unit_key"),
+            unit_name_key_expr(pl.col("unit_name")).alias("_unit_key"),
             "unit_code", "province_code", "level",
         ).unique("_unit_key", keep="first")
 
@@ -54,9 +54,7 @@ def empty_reference() -> Reference:
 def enrich_dossiers(frame: pl.DataFrame, ref: Reference) -> pl.DataFrame:
     """Resolve unit and procedure, and derive what the merge orders by (event_at, source_rank)."""
     names = frame.select(pl.col("unit_name").unique())
-    keys = names.with_columns(
-        pl.col("unit_name").map_elements(normalise_unit_name, return_dtype=pl.String).alias("_unit_key")
-    )
+    keys = names.with_columns(unit_name_key_expr(pl.col("unit_name")).alias("_unit_key"))
     units = keys.join(ref.unit_lookup(), on="_unit_key", how="left").drop("_unit_key")
     return (
         frame.join(units, on="unit_name", how="left", nulls_equal=False, maintain_order="left")
