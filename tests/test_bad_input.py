@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shutil
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -27,6 +26,7 @@ from dagster import DagsterInstance
 
 from pipelines.cli import run_pipeline
 from pipelines.settings import Settings
+from cp1258 import cp1258
 
 FIXTURES = Path(__file__).parent / "fixtures_sources" / "landing"
 TEMPLATE = json.loads((FIXTURES / "portal" / "hoso-20250701-01.json").read_text(encoding="utf-8"))[0]
@@ -98,22 +98,6 @@ def provincial(*rows: dict, header: list[str] = VARIANT_A, bom: bool = True) -> 
 
 def utf8(text: str) -> bytes:
     return text.encode("utf-8")
-
-
-def cp1258(text: str) -> bytes:
-    """Vietnamese in Windows-1258 as old Windows software writes it: precomposed vowels, combining tone marks."""
-    out = []
-    for ch in text:
-        base, *marks = unicodedata.normalize("NFD", ch)
-        candidates = [ch] + [unicodedata.normalize("NFC", base + m) + "".join(marks[:i] + marks[i + 1:])
-                             for i, m in enumerate(marks)] + [base + "".join(marks)]  # fmt: skip
-        for candidate in candidates:
-            try:
-                out.append(candidate.encode("cp1258"))
-                break
-            except UnicodeEncodeError:
-                continue
-    return b"".join(out)
 
 
 VARIANT_B = ["STT", "Số hồ sơ", "Tên thủ tục", "Mã TTHC", "Lĩnh vực", "Đơn vị xử lý", "Tình trạng", "Người nộp",

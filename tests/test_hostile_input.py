@@ -16,7 +16,6 @@ import re
 import subprocess
 import sys
 import threading
-import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -25,6 +24,7 @@ import pytest
 from sources import SourceError, discover, limits, parse
 from sources.discover import display_name
 from sources.portal_json import json_depth
+from cp1258 import cp1258
 
 ROOT = Path(__file__).resolve().parents[1]
 LANDING = Path(__file__).parent / "fixtures_sources" / "landing"
@@ -199,23 +199,6 @@ def test_fifo_and_special_files_are_refused_without_blocking(tmp_path: Path) -> 
 
 
 # ---- files that are not what their name says ----------------------------------------------------------------------
-
-def cp1258(text: str) -> bytes:
-    """Vietnamese in Windows-1258 as old Windows software writes it: precomposed vowels, combining tone marks."""
-    out = []
-    for ch in text:
-        base, *marks = unicodedata.normalize("NFD", ch)
-        candidates = [ch] + [unicodedata.normalize("NFC", base + m) + "".join(marks[:i] + marks[i + 1:])
-                             for i, m in enumerate(marks)] + [base + "".join(marks)]  # fmt: skip
-        for candidate in candidates:
-            try:
-                out.append(candidate.encode("cp1258"))
-                break
-            except UnicodeEncodeError:
-                continue
-        else:
-            raise ValueError(ch)
-    return b"".join(out)
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
