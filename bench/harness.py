@@ -220,6 +220,9 @@ def run_pipeline(landing: Path, home: Path) -> dict:
     """`hoso run` end to end in its own process, then its stage timings from the Dagster event log."""
     env = pipeline_env(landing, home)
     r = timed([*HOSO, "run"], env=env, cwd=CHECKOUT, label="hoso run")
+    if "nothing new:" in r["stderr"]:  # decided before Dagster started (pipelines/freshness.py): no run, no stages
+        return {"wall": r["wall"], "rss_mb": r["rss_mb"], "inner_seconds": None, "rows": 0, "run_id": None,
+                "status": "nothing new", "stages": {}, "startup_and_overhead": r["wall"], "loads": []}
     st = timed([str(PROJECT_PY), "-m", "bench.stages", "--warehouse", env["HOSO_WAREHOUSE_DB"]], env=env,
                cwd=CHECKOUT, label="bench.stages")
     stages = last_json(st["stdout"])
@@ -278,7 +281,7 @@ def bench_size(name: str, scale: float, args, peer_py: Path | None, peer_note: s
         for i in range(args.runs):
             say(f"[{name}] run {i + 1}/{args.runs}: floor")
             results["floor"].append(run_floor(world, scratch))
-            if peer_py:
+            if peer_py and i < args.peer_runs:
                 say(f"[{name}] run {i + 1}/{args.runs}: peer (dlt)")
                 pstate = scratch / f"peer-{i}"
                 results["peer"].append(run_peer(peer_py, world, pstate))
@@ -287,7 +290,7 @@ def bench_size(name: str, scale: float, args, peer_py: Path | None, peer_note: s
             home = scratch / f"pipeline-{i}"
             results["pipeline"].append(run_pipeline(world, home))
             say(f"[{name}]   floor {results['floor'][-1]['wall']:.1f} s"
-                + (f", peer {results['peer'][-1]['wall']:.1f} s" if peer_py else "")
+                + (f", peer {results['peer'][-1]['wall']:.1f} s" if peer_py and i < args.peer_runs else "")
                 + f", pipeline {results['pipeline'][-1]['wall']:.1f} s")
             shutil.rmtree(home, ignore_errors=True)
         if not args.no_increment:
@@ -317,7 +320,10 @@ def bench_size(name: str, scale: float, args, peer_py: Path | None, peer_note: s
 def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str], inc_files: list[str],
                     last_day: str, scratch: Path, args, peer_py: Path | None) -> dict[str, list[dict]]:
     """Load the world without its last day once (timed as *_base), then per run: a copy of that warehouse, the last
-    day's files added, the run timed (increment), and the same files again (noop)."""
+    day's files added to the same landing folder, the run timed (increment), and the same files again (noop); the
+    day's files are then taken out again. The base files stay as they are between runs, as in a landing folder that
+    receives a day more (re-linking them would change their ctime and defeat the discover hash cache, as a copy of
+    the whole folder would)."""
     out: dict[str, list[dict]] = {k: [] for k in ("pipeline_base", "increment", "noop", "floor_increment",
                                                   "peer_base", "peer_increment", "peer_noop")}
     landing0 = scratch / "inc-landing-base"
@@ -328,10 +334,8 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
     peer0 = scratch / "inc-peer-base"
     if peer_py:
         out["peer_base"].append(run_peer(peer_py, landing0, peer0))
+    landing = landing0
     for i in range(args.runs):
-        landing = scratch / f"inc-landing-{i}"
-        shutil.rmtree(landing, ignore_errors=True)
-        link_files(world, landing, base_files)
         home = scratch / f"inc-pipeline-{i}"
         shutil.rmtree(home, ignore_errors=True)
         shutil.copytree(home0, home)  # the staging area (wh/staging) is empty after a successful load
@@ -340,7 +344,7 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
         out["increment"].append(run_pipeline(landing, home))
         out["noop"].append(run_pipeline(landing, home))
         out["floor_increment"].append(run_floor(world, scratch, day=last_day))
-        if peer_py:
+        if peer_py and i < args.peer_runs:
             pstate = scratch / f"inc-peer-{i}"
             shutil.rmtree(pstate, ignore_errors=True)
             shutil.copytree(peer0, pstate)
@@ -349,7 +353,8 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
             shutil.rmtree(pstate, ignore_errors=True)
         say(f"[{name}]   increment {out['increment'][-1]['wall']:.1f} s, no-op {out['noop'][-1]['wall']:.1f} s")
         shutil.rmtree(home, ignore_errors=True)
-        shutil.rmtree(landing, ignore_errors=True)
+        for rel in inc_files:
+            (landing / rel).unlink()
     return out
 
 
@@ -425,18 +430,19 @@ def markdown(result: dict) -> str:
              f"Versions: python {m.get('python')}, duckdb {v.get('duckdb')}, polars {v.get('polars')}, dagster "
              f"{v.get('dagster')}, great-expectations {v.get('great-expectations')}; peer: {result.get('peer')}; "
              f"commit {v.get('git_commit')}{' (+ uncommitted changes)' if v.get('git_dirty') else ''}.",
-             f"Runs per measure: {result['runs']} (wall = median, [min–max]); peak RSS = max over runs of "
+             f"Runs per measure: {result['runs']}, the peer's: {result.get('peer_runs', result['runs'])} (column `runs`; "
+             "wall = median, [min–max]); peak RSS = max over runs of "
              "/usr/bin/time's maximum resident set size of the measured process.", "",
-             "| size | measure | records | wall s (median) | [min–max] | records/s | peak RSS MB | ÷ floor | ÷ peer |",
-             "|---|---|---:|---:|---|---:|---:|---:|---:|"]
+             "| size | measure | runs | records | wall s (median) | [min–max] | records/s | peak RSS MB | ÷ floor | ÷ peer |",
+             "|---|---|---:|---:|---:|---|---:|---:|---:|---:|"]
     for r in result["rows"]:
         if "skipped" in r:
-            lines.append(f"| {r['size']} | {r['measure']} | | | skipped: {r['skipped']} | | | | |")
+            lines.append(f"| {r['size']} | {r['measure']} | | | | skipped: {r['skipped']} | | | | |")
             continue
         rate = f"{r['records_per_s']:,.0f}" if r["records"] and r["records_per_s"] else ""
         rss = f"{r['peak_rss_mb']:,.0f}" if r["peak_rss_mb"] is not None else ""
         lines.append(
-            f"| {r['size']} | {r['measure']} | {r['records']:,} | {fmt_s(r['wall_median'])} | "
+            f"| {r['size']} | {r['measure']} | {r['runs']} | {r['records']:,} | {fmt_s(r['wall_median'])} | "
             f"{fmt_s(r['wall_min'])}–{fmt_s(r['wall_max'])} | {rate} | {rss} | "
             f"{r.get('ratio_to_floor', '')} | {r.get('ratio_to_peer', '')} |")
     stage_rows = [r for r in result["rows"] if r.get("stages_median")]
@@ -493,6 +499,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="sample,1m", help=f"comma-separated: {', '.join(SIZES)} or a scale (0.05)")
     ap.add_argument("--with-10m", action="store_true", help="add the 10M-dossier world (~50 GB of disk)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measure (the median is reported)")
+    ap.add_argument("--peer-runs", type=int, default=None,
+                    help="runs of the peer (dlt) per measure, default --runs (the peer takes ~4x the pipeline's time)")
     ap.add_argument("--out", help="results path without extension (.json and .md are written); default "
                     "bench/results/bench-<UTC time>")
     ap.add_argument("--data-dir", default="/tmp/hoso-bench", help="cache of generated worlds, the peer venv, scratch")
@@ -503,6 +511,9 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
+    args.peer_runs = args.runs if args.peer_runs is None else min(args.peer_runs, args.runs)
+    if args.peer_runs < 1:
+        ap.error("--peer-runs must be at least 1 (--no-peer leaves the peer out)")
     sizes = parse_sizes(args.sizes)
     if args.with_10m and ("10m", SIZES["10m"]) not in sizes:
         sizes.append(("10m", SIZES["10m"]))
@@ -529,7 +540,7 @@ def main(argv: list[str] | None = None) -> int:
             timespec="seconds"), "complete": done == len(sizes), "machine": mach, "versions": vers,
             "peer": (f"dlt {peer_note.split()[0]} + duckdb {peer_note.split()[1]} (own venv)" if peer_py else
                      f"skipped: {peer_note}"),
-            "runs": args.runs, "sizes": [n for n, _ in sizes], "worlds": worlds, "rows": rows, "goals": goals(rows)}
+            "runs": args.runs, "peer_runs": args.peer_runs, "sizes": [n for n, _ in sizes], "worlds": worlds, "rows": rows, "goals": goals(rows)}
         # Written after every size, so a long run that is interrupted keeps what it measured.
         Path(f"{out}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         md = markdown(result)
