@@ -71,7 +71,7 @@ def files_by_partition(previous: dict, cursor: dict, latest_key: str) -> dict[st
 
 def run_tags(key: str, files: list[str]) -> dict[str, str]:
     """The run tags of a sensor run: which files made it (count and the first names) and its day."""
-    from pipelines.cli import files_tag
+    from pipelines.run import files_tag
 
     return {"hoso/trigger": "landing_sensor", "hoso/days": key, "hoso/files": files_tag(files)}
 

@@ -24,7 +24,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.cli import run_pipeline
+from pipelines.run import run_pipeline
 from pipelines.settings import Settings
 from cp1258 import cp1258
 

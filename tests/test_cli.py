@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.cli import _landing_days
+from pipelines.run import _landing_days
 from pipelines.settings import Settings
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -122,7 +122,7 @@ def _previous_warehouse(tmp: Path) -> Settings:
 
 @pytest.mark.parametrize("outcome", ["fails", "raises", "interrupted"])
 def test_failed_rebuild_puts_the_previous_warehouse_back(tmp_path, monkeypatch, outcome):
-    import pipelines.cli as cli
+    import pipelines.rebuild as rebuild_module
 
     settings = _previous_warehouse(tmp_path)
     seen = {}
@@ -138,13 +138,13 @@ def test_failed_rebuild_puts_the_previous_warehouse_back(tmp_path, monkeypatch, 
             raise KeyboardInterrupt
         return False
 
-    monkeypatch.setattr(cli, "run_pipeline", fake_run)
+    monkeypatch.setattr(rebuild_module, "run_pipeline", fake_run)
     monkeypatch.setenv("HOSO_PII_KEY", KEY)
     if outcome == "fails":
-        assert cli.rebuild(settings, quiet=True) is False
+        assert rebuild_module.rebuild(settings, quiet=True) is False
     else:
         with pytest.raises((RuntimeError, KeyboardInterrupt)):
-            cli.rebuild(settings, quiet=True)
+            rebuild_module.rebuild(settings, quiet=True)
     assert seen == {"empty": True, "command": "rebuild"}
     assert settings.warehouse_db.read_bytes() == b"previous warehouse"
     assert Path(str(settings.warehouse_db) + ".wal").read_bytes() == b"previous wal"
@@ -154,7 +154,7 @@ def test_failed_rebuild_puts_the_previous_warehouse_back(tmp_path, monkeypatch, 
 
 
 def test_successful_rebuild_keeps_the_previous_warehouse_aside(tmp_path, monkeypatch):
-    import pipelines.cli as cli
+    import pipelines.rebuild as rebuild_module
 
     settings = _previous_warehouse(tmp_path)
 
@@ -162,16 +162,16 @@ def test_successful_rebuild_keeps_the_previous_warehouse_aside(tmp_path, monkeyp
         s.warehouse_db.write_bytes(b"rebuilt")
         return True
 
-    monkeypatch.setattr(cli, "run_pipeline", fake_run)
+    monkeypatch.setattr(rebuild_module, "run_pipeline", fake_run)
     monkeypatch.setenv("HOSO_PII_KEY", KEY)
-    assert cli.rebuild(settings, quiet=True) is True
+    assert rebuild_module.rebuild(settings, quiet=True) is True
     assert settings.warehouse_db.read_bytes() == b"rebuilt"
     assert Path(str(settings.warehouse_db) + ".before-rebuild").read_bytes() == b"previous warehouse"
     assert Path(str(settings.warehouse_db) + ".wal.before-rebuild").read_bytes() == b"previous wal"
 
 
 def test_files_tag_is_short():
-    from pipelines.cli import files_tag
+    from pipelines.run import files_tag
 
     assert files_tag([]) == "0"
     assert files_tag(["a.json"]) == "1: a.json"

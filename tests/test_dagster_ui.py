@@ -34,7 +34,7 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, SKIP_REASON, Chromium, png_size
-from pipelines.cli import _landing_days
+from pipelines.run import _landing_days
 from samples.generate import generate_world
 
 CHECKOUT = Path(__file__).resolve().parents[1]

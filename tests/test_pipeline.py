@@ -10,7 +10,7 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.cli import run_pipeline
+from pipelines.run import run_pipeline
 from pipelines.settings import Settings
 
 
@@ -308,7 +308,7 @@ def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
     from dagster import PartitionKeyRange, materialize
     from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-    from pipelines.cli import _partition_range
+    from pipelines.run import _partition_range
     from pipelines.definitions import ALL_ASSETS
     from pipelines.partitions import DAILY
     from pipelines.resources import default_resources
