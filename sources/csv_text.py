@@ -84,15 +84,8 @@ def check_utf8(path: Path, relpath: str) -> None:
 
 def scan_csv(path: Path, relpath: str) -> CsvScan:
     """One streaming pass over a CSV file; raises SourceError for a file Polars must not be given."""
-    size = path.stat().st_size
-    if size == 0:
-        raise SourceError(relpath, "empty file (0 bytes), expected a CSV with a header row")
-    if size > limits.MAX_CSV_BYTES:
-        raise SourceError(
-            relpath,
-            f"file too large: {limits.mib(size)}, the limit for a CSV export is {limits.mib(limits.MAX_CSV_BYTES)} "
-            "(MAX_CSV_BYTES)",
-        )
+    limits.check_file_size(path, relpath, limits.MAX_CSV_BYTES, "MAX_CSV_BYTES", "a CSV export",
+                           "a CSV with a header row")
     what = describe(read_head(path))
     if what is not None:
         if "UTF-16" in what or "UTF-32" in what:

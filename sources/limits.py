@@ -31,6 +31,10 @@ What each one guards:
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from sources.errors import SourceError
+
 MiB = 1024 * 1024
 
 # ---- files ------------------------------------------------------------------------------------------------------
@@ -62,3 +66,14 @@ MAX_XLSX_ROWS = 1_048_576  # Excel's own row limit; rows past it are not read
 def mib(n: int) -> str:
     """A byte count as the messages say it: '8 MB' (MiB, rounded)."""
     return f"{n / MiB:,.0f} MB" if n >= MiB else f"{n:,} bytes"
+
+
+def check_file_size(path: Path, relpath: str, limit: int, limit_name: str, export: str, expected: str) -> int:
+    """The file's size; refuses an empty file ("expected <expected>") or one above `limit` ("the limit for <export>
+    is ...")."""
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(relpath, f"empty file (0 bytes), expected {expected}")
+    if size > limit:
+        raise SourceError(relpath, f"file too large: {mib(size)}, the limit for {export} is {mib(limit)} ({limit_name})")
+    return size

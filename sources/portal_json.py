@@ -255,17 +255,10 @@ _JSON_WS = b" \t\r\n"
 def check_json_array(path: Path, relpath: str) -> None:
     """Refuse, with a clear reason, a file that cannot be a JSON array: empty, too large, binary, HTML, an object,
     other text, or nested deeper than MAX_JSON_DEPTH within its first JSON_DEPTH_SCAN_BYTES."""
-    size = path.stat().st_size
-    if size > limits.MAX_JSON_BYTES:
-        raise SourceError(
-            relpath,
-            f"file too large: {limits.mib(size)}, the limit for a JSON batch is {limits.mib(limits.MAX_JSON_BYTES)} "
-            "(MAX_JSON_BYTES)",
-        )
+    size = limits.check_file_size(path, relpath, limits.MAX_JSON_BYTES, "MAX_JSON_BYTES", "a JSON batch",
+                                  "a JSON array of dossier objects")
     with open(path, "rb") as f:
         head = f.read(limits.JSON_DEPTH_SCAN_BYTES)
-        if not head:
-            raise SourceError(relpath, "empty file (0 bytes), expected a JSON array of dossier objects")
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
             raise SourceError(relpath, "not UTF-8 text: UTF-16 (the feed is UTF-8 JSON)")
         what = describe(head)

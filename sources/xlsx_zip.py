@@ -40,15 +40,8 @@ def _member(name: str) -> str:
 
 
 def check_xlsx(path: Path, relpath: str) -> None:
-    size = path.stat().st_size
-    if size == 0:
-        raise SourceError(relpath, "empty file (0 bytes), expected an XLSX workbook")
-    if size > limits.MAX_XLSX_BYTES:
-        raise SourceError(
-            relpath,
-            f"file too large: {limits.mib(size)}, the limit for an XLSX export is {limits.mib(limits.MAX_XLSX_BYTES)} "
-            "(MAX_XLSX_BYTES)",
-        )
+    limits.check_file_size(path, relpath, limits.MAX_XLSX_BYTES, "MAX_XLSX_BYTES", "an XLSX export",
+                           "an XLSX workbook")
     head = read_head(path)
     if not head.startswith(b"PK\x03\x04"):
         what = describe(head)
