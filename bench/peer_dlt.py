@@ -48,65 +48,51 @@ def _mark(state: dict, landing: Path, path: Path) -> None:
 
 
 def make_source(landing: Path, counts: dict):
-    @dlt.resource(name="portal_dossiers", primary_key="MaHoSo", write_disposition="merge",
-                  columns={"_batch_seq": {"data_type": "bigint", "dedup_sort": "desc"}})
-    def portal_dossiers():
+    def new_files(pattern: str, read):
+        """The rows of each file of `pattern` not loaded yet (by path and size, in the resource's dlt state)."""
         state = dlt.current.resource_state().setdefault("files", {})
-        for path in _files(landing, "portal/hoso-*.json"):
+        for path in _files(landing, pattern):
             if not _new(state, landing, path):
                 continue
-            m = BATCH.search(path.name)
-            seq = int(m.group(1) + m.group(2)) * 1_000_000 if m else 0
-            rows = json.loads(path.read_bytes())
-            for i, row in enumerate(rows):
-                row["_batch_seq"] = seq + i
-                row["_source_file"] = path.name
-            counts["records"] += len(rows)
-            _mark(state, landing, path)
-            yield rows
-
-    @dlt.resource(name="portal_history", write_disposition="append")
-    def portal_history():
-        state = dlt.current.resource_state().setdefault("files", {})
-        for path in _files(landing, "portal/xuly-*.json"):
-            if not _new(state, landing, path):
-                continue
-            rows = json.loads(path.read_bytes())
+            rows = read(path)
             for row in rows:
                 row["_source_file"] = path.name
             counts["records"] += len(rows)
             _mark(state, landing, path)
             yield rows
 
-    def _csv_rows(path: Path) -> list[dict]:
+    def json_rows(path: Path) -> list[dict]:
+        return json.loads(path.read_bytes())
+
+    def csv_rows(path: Path) -> list[dict]:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.DictReader(fh))
-        for row in rows:
-            row["_source_file"] = path.name
+            return list(csv.DictReader(fh))
+
+    def batch_rows(path: Path) -> list[dict]:
+        m = BATCH.search(path.name)
+        seq = int(m.group(1) + m.group(2)) * 1_000_000 if m else 0
+        rows = json_rows(path)
+        for i, row in enumerate(rows):
+            row["_batch_seq"] = seq + i
         return rows
+
+    @dlt.resource(name="portal_dossiers", primary_key="MaHoSo", write_disposition="merge",
+                  columns={"_batch_seq": {"data_type": "bigint", "dedup_sort": "desc"}})
+    def portal_dossiers():
+        yield from new_files("portal/hoso-*.json", batch_rows)
+
+    @dlt.resource(name="portal_history", write_disposition="append")
+    def portal_history():
+        yield from new_files("portal/xuly-*.json", json_rows)
 
     @dlt.resource(name="provincial_dossiers", primary_key="Mã hồ sơ", write_disposition="merge")
     def provincial_dossiers():
-        state = dlt.current.resource_state().setdefault("files", {})
-        for path in _files(landing, "provincial/*.csv"):
-            if not _new(state, landing, path):
-                continue
-            rows = _csv_rows(path)
-            counts["records"] += len(rows)
-            _mark(state, landing, path)
-            yield rows
+        yield from new_files("provincial/*.csv", csv_rows)
 
     def _task_resource(name: str, pattern: str):
         @dlt.resource(name=name, write_disposition="append")
         def tasks():
-            state = dlt.current.resource_state().setdefault("files", {})
-            for path in _files(landing, pattern):
-                if not _new(state, landing, path):
-                    continue
-                rows = _csv_rows(path)
-                counts["records"] += len(rows)
-                _mark(state, landing, path)
-                yield rows
+            yield from new_files(pattern, csv_rows)
         return tasks
 
     @dlt.source(name="hoso_exports")
