@@ -95,16 +95,14 @@ def validate_files(
 
     A concurrent run may load a file and prune its folder before or while it is validated here: the file is then
     left `extracted` (the load skips it) instead of failing the run."""
-    todo = [sf for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
-    work = {id(sf): _FileWork(sf) for sf in todo}
-    entities = sorted({e for sf in todo for e in _entities(sf)})
+    work = [_FileWork(sf) for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
+    entities = sorted({e for w in work for e in w.entities})
     # Parents first, so that the children of quarantined observations can follow them.
     for entity in [e for e in entities if e not in CHILD_ENTITIES] + [e for e in entities if e in CHILD_ENTITIES]:
-        members = [work[id(sf)] for sf in todo if not work[id(sf)].gone and entity in work[id(sf)].entities]
+        members = [w for w in work if not w.gone and entity in w.entities]
         for batch in _batches(entity, members, batch_rows):
             _validate_batch(entity, batch, ref, outcomes)
-    for sf in todo:
-        w = work[id(sf)]
+    for w in work:
         if not w.gone:
             _finish(w, progress)
     return staged
@@ -115,7 +113,7 @@ class _FileWork:
 
     def __init__(self, sf: StagedFile):
         self.sf = sf
-        self.entities = _entities(sf)
+        self.entities = sf.entities("extracted")
         self.results: list[pl.DataFrame] = []
         self.quarantined_rows: pl.Series | None = None
         self.seconds = 0.0
@@ -126,10 +124,6 @@ class _FileWork:
         if (self.sf.path / "file.json").is_file():
             raise error
         self.gone = True
-
-
-def _entities(sf: StagedFile) -> list[str]:
-    return sf.entities("extracted")
 
 
 def _batches(entity: str, members: list[_FileWork], batch_rows: int):
@@ -176,11 +170,16 @@ def _validate_batch(entity: str, batch: list[tuple[_FileWork, pl.DataFrame]], re
         clean, quarantine, results = frame, frame.clear(), None
     seconds = time.perf_counter() - t0
     total = max(frame.height, 1)
+    # One pass per frame to cut the batch back into its files (a file may have no row in one of them).
+    clean_of = clean.partition_by(FILE, as_dict=True, include_key=False)
+    quarantine_of = quarantine.partition_by(FILE, as_dict=True, include_key=False)
+    results_of = {} if results is None else results.partition_by("group", as_dict=True, include_key=False)
+    no_rows = clean.clear().drop(FILE)
     for k, (w, part) in enumerate(batch):
         if w.gone:
             continue
-        mine = pl.col(FILE) == k
-        file_clean, file_quarantine = clean.filter(mine).drop(FILE), quarantine.filter(mine).drop(FILE)
+        file_clean = clean_of.get((k,), no_rows)
+        file_quarantine = quarantine_of.get((k,), quarantine.clear().drop(FILE))
         try:
             w.sf.write_frame("clean", entity, file_clean)
             crash_point("validate.frame")
@@ -191,8 +190,8 @@ def _validate_batch(entity: str, batch: list[tuple[_FileWork, pl.DataFrame]], re
             continue
         # The batch's time, shared by rows.
         w.seconds += seconds * max(part.height, 1) / total
-        if results is not None:
-            w.results.append(results.filter(pl.col("group") == k).drop("group").with_columns(pl.lit(entity).alias("entity")))
+        if (k,) in results_of:
+            w.results.append(results_of[(k,)].with_columns(pl.lit(entity).alias("entity")))
         if entity == "dossiers":
             w.quarantined_rows = file_quarantine.get_column("source_row")
         if entity == sf_primary(w.sf):
