@@ -165,7 +165,10 @@ def _validate_batch(entity: str, batch: list[tuple[_FileWork, pl.DataFrame]], re
         if outcomes is not None:
             outcomes.append(outcome)
         clean, quarantine = runner.split(frame, outcome)
-        results = runner.results_by(outcome, frame.get_column(FILE))
+        if frame.height:
+            results = runner.results_by(outcome, frame.get_column(FILE))
+        else:  # a file without rows, validated alone: no row carries its label, the batch's results are its own
+            results = outcome.results.with_columns(pl.lit(0, dtype=pl.Int32).alias("group"))
     else:
         clean, quarantine, results = frame, frame.clear(), None
     seconds = time.perf_counter() - t0

@@ -414,3 +414,21 @@ def test_data_docs(dossiers, tmp_path):
     build_data_docs([validate("commune_tasks", tasks, {})], tmp_path / "docs")  # the latest validations only
     assert not list((tmp_path / "docs" / "validations" / "dossiers").rglob("*.html"))
     assert (tmp_path / "docs" / "expectations" / "dossiers.html").is_file()
+
+
+def test_a_file_without_rows_keeps_its_own_results_in_the_validation_history(tmp_path):
+    """A file whose frame is empty is validated alone; its results (the empty_batch warning) are written for it."""
+    from sources.schema import empty_frame
+    from stages.staging import StagedFile
+    from stages.validate import empty_reference, validate_files
+
+    sf = StagedFile(relpath="portal/xuly-20250701-01.json", kind="portal_history", sha256="0" * 64, size=2,
+                    batch_seq=2025070101, partition="2025-07-01", folder=str(tmp_path / "f"))
+    sf.write_frame("extracted", "processing_steps", empty_frame("processing_steps"))
+    sf.save()
+    [done] = validate_files([sf], empty_reference())
+    assert (done.outcome, done.records_loaded, done.records_quarantined) == ("validated", 0, 0)
+    history = pl.read_parquet(done.path / "validations.parquet")
+    assert history.get_column("expectation_id").to_list() == [c.id for c in load_suite("processing_steps").checks]
+    empty = history.filter(pl.col("expectation_id") == "processing_steps.not_empty").row(0, named=True)
+    assert (empty["success"], empty["reason"], empty["sample_values"]) == (False, "empty_batch", "observed=0")
