@@ -57,9 +57,19 @@ class StagedFile:
         folder = self.path / stage
         return sorted(p.stem for p in folder.glob("*.parquet")) if folder.is_dir() else []
 
+    @property
+    def validations_path(self) -> Path:
+        return self.path / "validations.parquet"
+
     def write_frame(self, stage: str, entity: str, frame: pl.DataFrame) -> None:
-        # Written under a temporary name and renamed: two runs staging the same file never see a torn Parquet file.
-        target = self.frame_path(stage, entity)
+        self._write(self.frame_path(stage, entity), frame)
+
+    def write_validations(self, frame: pl.DataFrame) -> None:
+        self._write(self.validations_path, frame)
+
+    def _write(self, target: Path, frame: pl.DataFrame) -> None:
+        # Written under a temporary name and renamed: two runs staging the same file never see a torn Parquet file
+        # (a run reading a file the other rewrites in place panicked in Polars' reader).
         target.parent.mkdir(parents=True, exist_ok=True)
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False)

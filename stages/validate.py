@@ -208,7 +208,7 @@ def _finish(w: _FileWork, progress: Callable[[str], None] | None) -> None:
     sf = w.sf
     try:
         if w.results:
-            pl.concat(w.results, how="diagonal_relaxed").write_parquet(sf.path / "validations.parquet")
+            sf.write_validations(pl.concat(w.results, how="diagonal_relaxed"))
         sf.outcome = "validated"
         sf.seconds["validate"] = round(w.seconds, 4)
         sf.save()
@@ -225,8 +225,8 @@ def _finish(w: _FileWork, progress: Callable[[str], None] | None) -> None:
 def validation_summary(staged: list[StagedFile]) -> pl.DataFrame:
     """One row per (entity, expectation) over the validated files: how many records it saw, how many failed, a
     sample of failing values (already masked where personal), and whether it held everywhere."""
-    parts = [pl.read_parquet(sf.path / "validations.parquet") for sf in staged
-             if sf.outcome == "validated" and (sf.path / "validations.parquet").is_file()]
+    parts = [pl.read_parquet(sf.validations_path) for sf in staged
+             if sf.outcome == "validated" and sf.validations_path.is_file()]
     if not parts:
         return pl.DataFrame()
     return (

@@ -428,7 +428,7 @@ def test_a_file_without_rows_keeps_its_own_results_in_the_validation_history(tmp
     sf.save()
     [done] = validate_files([sf], empty_reference())
     assert (done.outcome, done.records_loaded, done.records_quarantined) == ("validated", 0, 0)
-    history = pl.read_parquet(done.path / "validations.parquet")
+    history = pl.read_parquet(done.validations_path)
     assert history.get_column("expectation_id").to_list() == [c.id for c in load_suite("processing_steps").checks]
     empty = history.filter(pl.col("expectation_id") == "processing_steps.not_empty").row(0, named=True)
     assert (empty["success"], empty["reason"], empty["sample_values"]) == (False, "empty_batch", "observed=0")

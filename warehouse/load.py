@@ -116,7 +116,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
                 FROM read_parquet(?) q""",
             [entity, load_id, path],
         )
-    vpath = sf.path / "validations.parquet"
+    vpath = sf.validations_path
     if vpath.is_file():
         con.execute(
             """INSERT INTO meta.validations BY NAME
