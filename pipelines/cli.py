@@ -21,7 +21,7 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     out = Path(args.out).resolve() if args.out else settings.landing_dir
     t0 = time.perf_counter()
     manifest = generate_world(out, seed=args.seed, scale=args.scale, provinces=args.provinces,
-                              progress=None if args.quiet else _say)
+                              progress=None if args.quiet else say)
     took = time.perf_counter() - t0
     print("\n".join(summary_lines(manifest)))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())

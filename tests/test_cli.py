@@ -95,6 +95,13 @@ def test_rebuild_refuses_before_moving_anything(tmp_path):
     assert not list(tmp_path.glob("*.before-rebuild"))
 
 
+def test_sample_writes_a_world_with_its_progress(tmp_path):
+    res = hoso(hoso_env(tmp_path), "sample", "--scale", "0.001", "--out", str(tmp_path / "world"))
+    assert res.returncode == 0, res.stderr
+    assert (tmp_path / "world" / "manifest.json").is_file() and list((tmp_path / "world" / "portal").glob("hoso-*.json"))
+    assert "wrote " in res.stdout and res.stderr.strip()  # the generator's progress lines go to stderr
+
+
 def test_help_lists_the_commands(tmp_path):
     res = hoso(hoso_env(tmp_path), "--help")
     assert res.returncode == 0
