@@ -16,9 +16,8 @@ from typing import Callable, Iterable
 import sources
 from sources.discover import SourceFile
 from sources.errors import SourceError
-from stages.staging import REFERENCE_PARTITION, StagedFile, file_folder
-from warehouse.load import duplicate_reason
-from warehouse.db import crash_point
+from stages.faults import crash_point
+from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, file_folder
 
 REFERENCE_KINDS = {"units", "procedures", "published_figures", "unknown"}
 # The frame whose rows are the file's records (the others are parts of them).

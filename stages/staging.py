@@ -18,7 +18,7 @@ from pathlib import Path
 
 import polars as pl
 
-from warehouse.db import crash_point
+from stages.faults import crash_point
 
 REFERENCE_PARTITION = "reference"
 
@@ -87,6 +87,11 @@ class StagedFile:
     @classmethod
     def load(cls, folder: Path) -> "StagedFile":
         return cls(**json.loads((folder / "file.json").read_text(encoding="utf-8")))
+
+
+def duplicate_reason(original: str) -> str:
+    """Why a file is staged or recorded as `duplicate_file`: its bytes were loaded under the name `original`."""
+    return f"the same bytes as {original} (same sha256), already loaded"
 
 
 def file_folder(staging_root: Path, partition: str, sha256: str, relpath: str) -> Path:

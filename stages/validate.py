@@ -17,7 +17,7 @@ from expectations.suites import has_suite
 from sources.labels import unit_name_key_expr
 from stages.extract import PRIMARY_ENTITY
 from stages.staging import StagedFile
-from warehouse.db import crash_point
+from stages.faults import crash_point
 
 CHILD_ENTITIES = ("documents", "fees", "results", "identities")
 

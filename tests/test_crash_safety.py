@@ -1,5 +1,5 @@
 """Crash safety: `hoso run` SIGKILLed at 22 deterministic points of extract, validate, load, prune, marts and
-publish (HOSO_CRASH_AT=<point>:<n>, warehouse.db.crash_point), on a landing folder that grows.
+publish (HOSO_CRASH_AT=<point>:<n>, stages.faults.crash_point), on a landing folder that grows.
 
 State A = the first half of the small world's days loaded and published; state B = all of them (the same two runs
 without a crash, tests/reliability/harness.grown_world). The kill runs start from a copy of A with the whole world in

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import signal
 import time
 from importlib import resources
 from pathlib import Path
@@ -17,27 +16,9 @@ from typing import Iterator
 
 import duckdb
 
+from stages.faults import crash_point  # noqa: F401  (re-exported for warehouse.marts and warehouse.publish)
+
 TIME_ZONE = "Asia/Ho_Chi_Minh"
-
-# Fault injection for the crash-safety tests (tests/test_crash_safety.py): HOSO_CRASH_AT=<point>[:<n>] makes the
-# process SIGKILL itself the n-th time (default 1st) it reaches crash_point(<point>). Unset, it costs one dict lookup.
-CRASH_ENV = "HOSO_CRASH_AT"
-_crash_hits: dict[str, int] = {}
-
-
-def crash_point(name: str) -> None:
-    """Die here, at once and without clean-up (no finally, no ROLLBACK, no flush), when HOSO_CRASH_AT names this
-    point: what a power cut, an OOM kill or `kill -9` does to the pipeline."""
-    spec = os.environ.get(CRASH_ENV)
-    if not spec:
-        return
-    point, _, nth = spec.partition(":")
-    if point != name:
-        return
-    _crash_hits[name] = _crash_hits.get(name, 0) + 1
-    if _crash_hits[name] == int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
-
 
 # DuckDB's buffer memory for warehouse connections. Its default (80 % of RAM) let the load transaction take 2.5 GB
 # on the sample world; above the limit DuckDB spills to `<database>.tmp/`. HOSO_DUCKDB_MEMORY_LIMIT overrides it.

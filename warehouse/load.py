@@ -14,8 +14,9 @@ from typing import Callable
 
 import duckdb
 
-from stages.staging import StagedFile
-from warehouse.db import crash_point, sql_text
+from stages.faults import crash_point
+from stages.staging import StagedFile, duplicate_reason
+from warehouse.db import sql_text
 
 # Where each clean entity goes, and how a new file replaces older rows of the same table (None: append only).
 TARGETS: dict[str, tuple[str, str | None]] = {
@@ -55,10 +56,6 @@ def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], di
         if o == "loaded":
             loaded.setdefault(s, r)
     return {(r, s) for r, s, _ in rows}, loaded
-
-
-def duplicate_reason(original: str) -> str:
-    return f"the same bytes as {original} (same sha256), already loaded"
 
 
 def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
