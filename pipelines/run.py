@@ -19,7 +19,7 @@ def say(msg: str) -> None:
 def _landing_days(landing: Path) -> dict[str, list[str]]:
     """{day: [relpath, ...]} of the dated (partitioned) exports of the landing folder."""
     from sources.discover import classify
-    from stages.extract import REFERENCE_KINDS
+    from sources.registry import REFERENCE_KINDS
 
     days: dict[str, list[str]] = {}
     for p in sorted(landing.rglob("*")):

@@ -12,12 +12,8 @@ Hostile input: discovery never reads outside the landing folder nor blocks (link
 (size, JSON depth and record size, CSV line and field length, XLSX zip bombs) before the library that parses it
 sees the bytes; a file that is not what its name says is refused saying what it is (sources/sniff.py).
 
-Frames by file kind:
-    units / procedures / published_figures -> the frame of the same name
-    portal_dossiers   -> dossiers, documents, fees, results, identities
-    portal_history    -> processing_steps
-    provincial_csv / provincial_xlsx -> dossiers
-    commune_tasks / province_tasks / province_snapshot -> the frame of the same name
+Which frames each kind of file yields, and which parser reads it: sources/registry.py (the one registry of export
+kinds).
 """
 
 from __future__ import annotations
@@ -28,13 +24,13 @@ from pathlib import Path
 
 import polars as pl
 
+from sources import registry
 from sources.discover import KINDS, SourceFile, classify, discover, sha256_file
 from sources.errors import SourceError
 from sources.schema import CANONICAL_SCHEMAS, LINEAGE, conform
 
 __all__ = [
     "CANONICAL_SCHEMAS",
-    "FRAMES_BY_KIND",
     "KINDS",
     "LINEAGE",
     "Parsed",
@@ -47,19 +43,6 @@ __all__ = [
     "sha256_file",
 ]
 
-FRAMES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "units": ("units",),
-    "procedures": ("procedures",),
-    "published_figures": ("published_figures",),
-    "portal_dossiers": ("dossiers", "documents", "fees", "results", "identities"),
-    "portal_history": ("processing_steps",),
-    "provincial_csv": ("dossiers",),
-    "provincial_xlsx": ("dossiers",),
-    "commune_tasks": ("commune_tasks",),
-    "province_tasks": ("province_tasks",),
-    "province_snapshot": ("province_snapshot",),
-}
-
 
 @dataclass
 class Parsed:
@@ -68,14 +51,12 @@ class Parsed:
 
     @property
     def records(self) -> int:
-        """Rows of the file's main frame (the first of FRAMES_BY_KIND)."""
+        """Rows of the file's first frame."""
         return next(iter(self.frames.values())).height if self.frames else 0
 
 
 def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
     """Parse one landing file into its canonical frames. Raises SourceError for a file refused whole."""
-    from sources import portal_json, provincial, reference, tasks  # noqa: PLC0415 (keeps `import sources` light)
-
     if not pii_key:
         raise ValueError("pii_key must not be empty (pipelines.settings.pii_key gives it)")
     if source.problem:
@@ -83,7 +64,8 @@ def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
     root = Path(landing_dir).resolve()
     if not source.path.is_absolute():
         source = replace(source, path=root / source.relpath)
-    if source.kind not in FRAMES_BY_KIND:
+    kind = registry.KINDS.get(source.kind)
+    if kind is None:
         what = "ground truth of a generated world, not an export" if source.kind == "manifest" else (
             "matches no landing-folder pattern (docs/data-contracts.md §1)"
         )
@@ -101,22 +83,5 @@ def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
         raise SourceError(source.relpath, "not a regular file: not read")
     source = replace(source, path=real)
 
-    kind = source.kind
-    notes: list[str] = []
-    if kind == "portal_dossiers":
-        frames, notes = portal_json.parse_dossiers(source, pii_key)
-    elif kind == "portal_history":
-        frames, notes = portal_json.parse_history(source, pii_key)
-    elif kind == "provincial_csv":
-        frames, notes = provincial.parse_csv(source, pii_key)
-    elif kind == "provincial_xlsx":
-        frames, notes = provincial.parse_xlsx(source, pii_key)
-    elif kind == "commune_tasks":
-        frames, notes = tasks.parse_commune_tasks(source)
-    elif kind == "province_tasks":
-        frames, notes = tasks.parse_province_tasks(source)
-    elif kind == "province_snapshot":
-        frames, notes = tasks.parse_province_snapshot(source)
-    else:
-        frames, notes = reference.parse_reference(source, kind)
-    return Parsed(frames={name: frames[name] for name in FRAMES_BY_KIND[kind]}, notes=notes)
+    frames, notes = kind.parser(source, pii_key)
+    return Parsed(frames={name: frames[name] for name in kind.frames}, notes=notes)

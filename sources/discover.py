@@ -38,61 +38,25 @@ import os
 import re
 import stat
 import unicodedata
-from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
 from time import time_ns
 from zoneinfo import ZoneInfo
 
+from sources import registry
+from sources.files import SourceFile
+
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-REFERENCE_KINDS = ("units", "procedures", "published_figures")
-KINDS = (
-    *REFERENCE_KINDS,
-    "portal_dossiers",
-    "portal_history",
-    "provincial_csv",
-    "provincial_xlsx",
-    "commune_tasks",
-    "province_tasks",
-    "province_snapshot",
-    "manifest",
-    "unknown",
-    "refused",
-)
+# Export kinds come from the registry (sources/registry.py); discovery adds the manifest (ground truth of a generated
+# world, not an export), files that match no pattern and entries it does not read.
+KINDS = (*registry.KINDS, "manifest", "unknown", "refused")
 
 # kind, pattern on the posix path relative to the landing folder, time of day of the observation
-_D = r"(?P<date>\d{8})"
-_UNIT = r"[0-9A-Za-z][0-9A-Za-z._-]*"  # a unit code (17329, 40S01): no spaces, quotes, shell characters, "~$" lock files
-_PATTERNS: tuple[tuple[str, re.Pattern[str], time | None], ...] = tuple(
-    (kind, re.compile(pattern, re.IGNORECASE), at)
-    for kind, pattern, at in (
-        ("units", r"reference/units\.csv", None),
-        ("procedures", r"reference/procedures\.csv", None),
-        ("published_figures", r"reference/published_figures\.csv", None),
-        ("portal_dossiers", rf"portal/hoso-{_D}-(?P<nn>\d{{2}})\.json", time(23, 59, 59)),
-        ("portal_history", rf"portal/xuly-{_D}-(?P<nn>\d{{2}})\.json", time(23, 59, 59)),
-        ("provincial_csv", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.csv", time(16, 0)),
-        ("provincial_xlsx", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.xlsx", time(16, 0)),
-        ("commune_tasks", rf"tasks/nq57-xa-{_D}\.csv", time(16, 0)),
-        ("province_tasks", rf"tasks/nhiem-vu-tinh-{_D}\.csv", time(16, 0)),
-        ("province_snapshot", r"tasks/xep-hang-tinh\.csv", None),
-        ("manifest", r"manifest\.json", None),
-    )
+_PATTERNS: tuple[tuple[str, re.Pattern[str], time | None], ...] = (
+    *((kind.name, re.compile(kind.pattern, re.IGNORECASE), kind.observed_at) for kind in registry.KINDS.values()),
+    ("manifest", re.compile(r"manifest\.json", re.IGNORECASE), None),
 )
-
-
-@dataclass(frozen=True)
-class SourceFile:
-    kind: str  # one of KINDS
-    path: Path  # absolute
-    relpath: str  # posix, relative to the landing folder
-    sha256: str
-    size: int
-    batch_seq: int | None  # YYYYMMDDNN; provincial and task files NN = 00; None without a date in the name
-    observed_at: datetime | None  # tz-aware Asia/Ho_Chi_Minh
-    snapshot_date: date | None  # the date in the file name
-    problem: str | None = None  # kind "refused": why the entry is not read (one line)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -170,8 +134,8 @@ def classify(relpath: str) -> tuple[str, int | None, datetime | None, date | Non
 
 
 def _order(source: SourceFile) -> tuple:
-    if source.kind in REFERENCE_KINDS:
-        return (0, REFERENCE_KINDS.index(source.kind), source.relpath)
+    if source.kind in registry.REFERENCE_KINDS:
+        return (0, registry.REFERENCE_KINDS.index(source.kind), source.relpath)
     if source.batch_seq is not None:
         return (1, source.batch_seq, source.relpath)
     group = {"manifest": 3, "unknown": 4, "refused": 4}.get(source.kind, 2)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from sources.discover import SourceFile
+from sources.files import SourceFile
 from sources.schema import LINEAGE, SOURCE_FORMATS
 
 

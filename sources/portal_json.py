@@ -17,7 +17,7 @@ import duckdb
 import polars as pl
 
 from sources import limits
-from sources.discover import SourceFile
+from sources.files import SourceFile
 from sources.duck import clean_error, connect, to_polars
 from sources.errors import SourceError
 from sources.sniff import describe

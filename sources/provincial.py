@@ -17,7 +17,7 @@ import polars as pl
 
 from sources import limits
 from sources.csv_text import ROW_INDEX, read_csv_table
-from sources.discover import SourceFile
+from sources.files import SourceFile
 from sources.errors import SourceError
 from sources.headers import resolve_headers
 from sources.labels import (

@@ -11,7 +11,7 @@ from __future__ import annotations
 import polars as pl
 
 from sources.csv_text import ROW_INDEX, read_csv_table
-from sources.discover import SourceFile
+from sources.files import SourceFile
 from sources.headers import resolve_headers
 from sources.labels import FLAG_FALSE, FLAG_TRUE
 from sources.lineage import lineage_exprs
@@ -49,8 +49,9 @@ _TYPED: dict[str, dict[str, pl.Expr]] = {
 }
 
 
-def parse_reference(source: SourceFile, name: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    """Reference table `name` ("units", "procedures" or "published_figures")."""
+def parse_reference(source: SourceFile, pii_key: str, name: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
+    """Reference table `name` ("units", "procedures" or "published_figures"). Reference files carry no personal
+    values: `pii_key` (every parser's second argument, sources/registry.py) is not used."""
     columns = [c for c in CANONICAL_SCHEMAS[name] if c not in LINEAGE]
     table = read_csv_table(source.path, source.relpath)
     resolved = resolve_headers(table.headers, {c: (c,) for c in columns}, columns, source.relpath)

@@ -4,7 +4,8 @@
 - `tasks/nhiem-vu-tinh-YYYYMMDD.csv` -> `province_tasks` (snapshot date = the file-name date),
 - `tasks/xep-hang-tinh.csv` -> `province_snapshot` (snapshot date = the row's `Ngày`).
 
-Every listed header is required. Values that do not parse (a date, a percentage, a status label) become null and
+Every parser takes the PII key like the others (sources/registry.py); task files carry no personal values, so it is
+not used. Every listed header is required. Values that do not parse (a date, a percentage, a status label) become null and
 are counted in the notes.
 """
 
@@ -13,7 +14,7 @@ from __future__ import annotations
 import polars as pl
 
 from sources.csv_text import ROW_INDEX, read_csv_table
-from sources.discover import SourceFile
+from sources.files import SourceFile
 from sources.headers import resolve_headers
 from sources.labels import (
     COMMUNE_TASK_HEADERS,
@@ -55,7 +56,7 @@ def _lineage(source: SourceFile) -> list[pl.Expr]:
     return [pl.col(ROW_INDEX).cast(pl.Int64).alias("source_row"), *lineage_exprs(source, SOURCE_FORMAT)]
 
 
-def parse_commune_tasks(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+def parse_commune_tasks(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     df, notes = _read(source, COMMUNE_TASK_HEADERS)
     is_done = lookup("status_label", _TASK_STATUS, pl.Boolean)
     notes += _check(
@@ -79,7 +80,7 @@ def parse_commune_tasks(source: SourceFile) -> tuple[dict[str, pl.DataFrame], li
     return {"commune_tasks": conform(out, "commune_tasks")}, notes
 
 
-def parse_province_tasks(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+def parse_province_tasks(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     df, notes = _read(source, PROVINCE_TASK_HEADERS)
     is_done = lookup("status_label", _TASK_STATUS, pl.Boolean)
     notes += _check(
@@ -109,7 +110,7 @@ def _percent(column: str) -> pl.Expr:
     return code(column).cast(pl.Decimal(5, 2), strict=False)
 
 
-def parse_province_snapshot(source: SourceFile) -> tuple[dict[str, pl.DataFrame], list[str]]:
+def parse_province_snapshot(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
     df, notes = _read(source, PROVINCE_SNAPSHOT_HEADERS)
     h = PROVINCE_SNAPSHOT_HEADERS
     notes += _check(

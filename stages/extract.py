@@ -9,41 +9,24 @@ from __future__ import annotations
 
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date
 from pathlib import Path
 from typing import Callable, Iterable
 
 import sources
+from sources import registry
 from sources.discover import SourceFile
 from sources.errors import SourceError
 from stages.faults import crash_point
 from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, file_folder
 
-REFERENCE_KINDS = {"units", "procedures", "published_figures", "unknown"}
-# The frame whose rows are the file's records (the others are parts of them).
-PRIMARY_ENTITY = {
-    "portal_dossiers": "dossiers",
-    "portal_history": "processing_steps",
-    "provincial_csv": "dossiers",
-    "provincial_xlsx": "dossiers",
-    "commune_tasks": "commune_tasks",
-    "province_tasks": "province_tasks",
-    "province_snapshot": "province_snapshot",
-    "units": "units",
-    "procedures": "procedures",
-    "published_figures": "published_figures",
-}
-
 
 def partition_of(src: SourceFile) -> str:
-    """The daily partition a file belongs to: the date its name carries; reference files have none."""
-    if src.kind in REFERENCE_KINDS:
-        return REFERENCE_PARTITION
-    if src.batch_seq:
-        s = str(src.batch_seq)
-        return f"{s[0:4]}-{s[4:6]}-{s[6:8]}"
-    day = src.snapshot_date or (src.observed_at.date() if src.observed_at else None)
-    return day.isoformat() if isinstance(day, date) else REFERENCE_PARTITION
+    """The daily partition a file belongs to: the date its name carries (registry partition rule "file_date"); every
+    other file (reference files, files without a date, unknown and refused entries) belongs to the reference one."""
+    kind = registry.KINDS.get(src.kind)
+    if kind is not None and kind.partition == "file_date" and src.snapshot_date is not None:
+        return src.snapshot_date.isoformat()
+    return REFERENCE_PARTITION
 
 
 # Files parsed at once. DuckDB and Polars release the GIL, but each file also has single-threaded stretches (JSON
@@ -130,8 +113,7 @@ def extract_files(
                         sf.write_frame("extracted", entity, frame)
                         crash_point("extract.frame")
                     sf.notes = list(parsed.notes)
-                    primary = PRIMARY_ENTITY.get(src.kind)
-                    sf.records_read = parsed.frames[primary].height if primary in parsed.frames else 0
+                    sf.records_read = parsed.frames[registry.KINDS[src.kind].primary].height
                     shas_this_run.setdefault(src.sha256, src.relpath)
                     del parsed
                 sf.seconds["extract"] = round(seconds, 4)

@@ -13,13 +13,10 @@ from typing import Callable
 import polars as pl
 
 from expectations import runner
-from expectations.suites import has_suite
+from sources import registry
 from sources.labels import unit_name_key_expr
-from stages.extract import PRIMARY_ENTITY
 from stages.staging import StagedFile
 from stages.faults import crash_point
-
-CHILD_ENTITIES = ("documents", "fees", "results", "identities")
 
 
 @dataclass(frozen=True)
@@ -98,7 +95,8 @@ def validate_files(
     work = [_FileWork(sf) for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
     entities = sorted({e for w in work for e in w.entities})
     # Parents first, so that the children of quarantined observations can follow them.
-    for entity in [e for e in entities if e not in CHILD_ENTITIES] + [e for e in entities if e in CHILD_ENTITIES]:
+    children = registry.CHILD_FRAMES
+    for entity in [e for e in entities if e not in children] + [e for e in entities if e in children]:
         members = [w for w in work if not w.gone and entity in w.entities]
         for batch in _batches(entity, members, batch_rows):
             _validate_batch(entity, batch, ref, outcomes)
@@ -135,7 +133,7 @@ def _batches(entity: str, members: list[_FileWork], batch_rows: int):
         except FileNotFoundError as error:
             w.lost(error)
             continue
-        if entity in CHILD_ENTITIES and w.quarantined_rows is not None and w.quarantined_rows.len():
+        if entity in registry.CHILD_FRAMES and w.quarantined_rows is not None and w.quarantined_rows.len():
             frame = frame.filter(~pl.col("source_row").is_in(w.quarantined_rows.implode()))
         if frame.height == 0:
             yield [(w, frame)]
@@ -160,8 +158,9 @@ def _validate_batch(entity: str, batch: list[tuple[_FileWork, pl.DataFrame]], re
     )
     if entity == "dossiers":
         frame = enrich_dossiers(frame, ref)
-    if has_suite(entity):
-        outcome = runner.validate(entity, frame, ref.context())
+    suite = registry.FRAMES[entity].suite
+    if suite is not None:
+        outcome = runner.validate(suite, frame, ref.context())
         if outcomes is not None:
             outcomes.append(outcome)
         clean, quarantine = runner.split(frame, outcome)
@@ -197,7 +196,7 @@ def _validate_batch(entity: str, batch: list[tuple[_FileWork, pl.DataFrame]], re
             w.results.append(results_of[(k,)].with_columns(pl.lit(entity).alias("entity")))
         if entity == "dossiers":
             w.quarantined_rows = file_quarantine.get_column("source_row")
-        if entity == sf_primary(w.sf):
+        if entity == registry.KINDS[w.sf.kind].primary:
             w.sf.records_loaded = file_clean.height
             w.sf.records_quarantined = file_quarantine.height
             w.sf.records_warned = int(file_clean.get_column("warnings").is_not_null().sum()) \
@@ -242,7 +241,3 @@ def validation_summary(staged: list[StagedFile]) -> pl.DataFrame:
             pl.len().alias("files"),
         )
     )
-
-
-def sf_primary(sf: StagedFile) -> str | None:
-    return PRIMARY_ENTITY.get(sf.kind)

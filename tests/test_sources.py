@@ -18,7 +18,8 @@ import duckdb
 import polars as pl
 import pytest
 
-from sources import CANONICAL_SCHEMAS, FRAMES_BY_KIND, Parsed, SourceError, SourceFile, discover, parse
+from expectations.suites import suite_names
+from sources import CANONICAL_SCHEMAS, Parsed, SourceError, SourceFile, discover, parse
 from sources.discover import classify
 from sources.duck import connect
 from sources.labels import (
@@ -30,6 +31,8 @@ from sources.labels import (
     unit_name_key_sql,
 )
 from sources.pii import pii_hash, pii_hash_expr, pii_hash_sql
+from sources.registry import FRAMES, KINDS, REFERENCE_KINDS
+from warehouse.db import apply_schema
 
 LANDING = Path(__file__).parent / "fixtures_sources" / "landing"
 KEY = "test-key-0123456789"
@@ -183,7 +186,7 @@ def test_discover_missing_folder(tmp_path: Path) -> None:
 
 def test_portal_dossier_values() -> None:
     parsed = parse_rel("portal/hoso-20250701-01.json")
-    assert set(parsed.frames) == set(FRAMES_BY_KIND["portal_dossiers"])
+    assert set(parsed.frames) == set(KINDS["portal_dossiers"].frames)
     assert parsed.notes == []
     rows = parsed.frames["dossiers"].to_dicts()
     assert len(rows) == 4
@@ -538,20 +541,20 @@ def test_reference_tables() -> None:
 
 
 def all_parsed(landing: Path) -> list[tuple[SourceFile, Parsed]]:
-    return [(s, parse(s, landing, KEY)) for s in discover(landing) if s.kind in FRAMES_BY_KIND]
+    return [(s, parse(s, landing, KEY)) for s in discover(landing) if s.kind in KINDS]
 
 
 def test_every_parser_returns_the_canonical_schemas(landing: Path) -> None:
     seen = set()  # (kind, frame) pairs parsed with at least one row
     for source, parsed in all_parsed(landing):
-        assert list(parsed.frames) == list(FRAMES_BY_KIND[source.kind]), source.relpath
+        assert list(parsed.frames) == list(KINDS[source.kind].frames), source.relpath
         for name, df in parsed.frames.items():
             assert df.schema == CANONICAL_SCHEMAS[name], (source.relpath, name)
             if df.height:
                 assert df["source_file"].unique().to_list() == [source.relpath]
                 assert df["source_sha256"].unique().to_list() == [source.sha256]
                 seen.add((source.kind, name))
-    assert {kind for kind, _ in seen} == set(FRAMES_BY_KIND)
+    assert {kind for kind, _ in seen} == set(KINDS)
     assert {name for _, name in seen} == set(CANONICAL_SCHEMAS)
 
 
@@ -705,6 +708,18 @@ def test_xlsx_bad_input_is_refused(tmp_path: Path) -> None:
     path = write_xlsx(tmp_path / "provincial" / "17329-hoso-20250809.xlsx", header, [[1, "a"]])
     with pytest.raises(SourceError, match=r"missing required column 'Hình thức nộp' \(channel"):
         parse(source_for(path, tmp_path), tmp_path, KEY)
+
+
+def test_registry_names_suites_and_tables_that_exist() -> None:
+    """Every suite and target table the registry names exists, and every suite file belongs to a frame."""
+    suites = {spec.suite for spec in FRAMES.values() if spec.suite}
+    assert suites == set(suite_names())
+    con = duckdb.connect()
+    apply_schema(con)
+    tables = {f"{s}.{t}" for s, t in con.execute("SELECT schema_name, table_name FROM duckdb_tables()").fetchall()}
+    assert {spec.table for spec in FRAMES.values()} <= tables
+    assert {f for kind in KINDS.values() for f in kind.frames} == set(FRAMES) == set(CANONICAL_SCHEMAS)
+    assert REFERENCE_KINDS == ("units", "procedures", "published_figures")
 
 
 def test_manifest_and_unknown_files_are_not_parsed() -> None:

@@ -217,7 +217,7 @@ def landing_shas(landing: Path) -> dict[str, str]:
 
 def file_day(relpath: str) -> str | None:
     from sources.discover import classify
-    from stages.extract import REFERENCE_KINDS
+    from sources.registry import REFERENCE_KINDS
 
     kind, _seq, _obs, day = classify(relpath)
     return day.isoformat() if day and kind not in REFERENCE_KINDS and kind != "manifest" else None
