@@ -1,14 +1,16 @@
 """Alias and label tables of the exports (docs/data-contracts.md §2), as data, and the text normalisation they use.
 
-Matching is on the normalised text: NFC, case-folded, whitespace collapsed and trimmed (`normalise`). Unit names
-also lose a leading "UBND " (`normalise_unit_name`), so "UBND Xã Anh Sơn" and "Xã Anh Sơn" match; the same
-normalisation exists as a Polars expression and a DuckDB SQL expression for the load's joins.
+Matching is on the normalised text: NFC, case-folded, whitespace collapsed and trimmed (`normalise` for headers and
+the keys of the tables, `normalise_expr` for the values of a frame). Unit names also lose a leading "UBND "
+(`unit_name_key_expr`, Polars only), so "UBND Xã Anh Sơn" and "Xã Anh Sơn" match. The status and channel codes with
+their canonical labels (`CODES`) are the one source of ref.code_labels, which the marts join for labels.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import dataclass
 
 import polars as pl
 
@@ -44,37 +46,53 @@ REQUIRED_HEADERS: tuple[str, ...] = (
 )
 PERSONAL_HEADERS: tuple[str, ...] = ("owner_name", "owner_address", "owner_phone")
 
-# Provincial labels -> codes. An empty channel counts as in person (code 1).
-CHANNEL_LABELS: dict[str, int] = {
-    "Trực tiếp": 1,
-    "Trực tuyến": 2,
-    "Nộp trực tuyến": 2,
-    "Qua bưu chính công ích": 3,
-    "BCCI": 3,
-    "Bưu chính công ích": 3,
-}
-EMPTY_CHANNEL = 1
-STATUS_LABELS: dict[str, int] = {
-    "Mới đăng ký": 1,
-    "Đã tiếp nhận": 2,
-    "Mới tiếp nhận": 2,
-    "Từ chối": 3,
-    "Không tiếp nhận": 3,
-    "Đang xử lý": 4,
-    "Yêu cầu bổ sung": 5,
-    "Chờ bổ sung": 5,
-    "Chờ thực hiện nghĩa vụ tài chính": 6,
-    "Công dân rút hồ sơ": 7,
-    "Rút hồ sơ": 7,
-    "Dừng xử lý": 8,
-    "Đã xử lý xong": 9,
-    "Chờ trả kết quả": 9,
-    "Đã trả kết quả": 10,
+# The status and channel codes: each code with its canonical Vietnamese label (what reports show; written to the
+# warehouse as ref.code_labels by warehouse.db.apply_schema) and the other labels provincial exports use for it.
+@dataclass(frozen=True)
+class CodeLabel:
+    code: int
+    label_vi: str  # canonical label
+    aliases: tuple[str, ...] = ()  # other labels of the same code in provincial exports
+
+
+CODES: dict[str, tuple[CodeLabel, ...]] = {
+    "status": (
+        CodeLabel(1, "Mới đăng ký"),
+        CodeLabel(2, "Đã tiếp nhận", ("Mới tiếp nhận",)),
+        CodeLabel(3, "Từ chối", ("Không tiếp nhận",)),
+        CodeLabel(4, "Đang xử lý"),
+        CodeLabel(5, "Yêu cầu bổ sung", ("Chờ bổ sung",)),
+        CodeLabel(6, "Chờ thực hiện nghĩa vụ tài chính"),
+        CodeLabel(7, "Công dân rút hồ sơ", ("Rút hồ sơ",)),
+        CodeLabel(8, "Dừng xử lý"),
+        CodeLabel(9, "Đã xử lý xong", ("Chờ trả kết quả",)),
+        CodeLabel(10, "Đã trả kết quả"),
+    ),
+    "channel": (
+        CodeLabel(1, "Trực tiếp"),
+        CodeLabel(2, "Trực tuyến", ("Nộp trực tuyến",)),
+        CodeLabel(3, "Bưu chính công ích", ("Qua bưu chính công ích", "BCCI")),
+    ),
 }
 
+
+def code_label_rows() -> list[tuple[str, int, str]]:
+    """(domain, code, label_vi) of every code: the rows of ref.code_labels."""
+    return [(domain, c.code, c.label_vi) for domain, codes in CODES.items() for c in codes]
+
+
+def _labels(domain: str) -> dict[str, int]:
+    return {label: c.code for c in CODES[domain] for label in (c.label_vi, *c.aliases)}
+
+
+# Provincial labels -> codes (canonical labels and aliases). An empty channel counts as in person (code 1).
+CHANNEL_LABELS: dict[str, int] = _labels("channel")
+STATUS_LABELS: dict[str, int] = _labels("status")
+EMPTY_CHANNEL = 1
+
 # Portal codes (strings as sent) -> Int8 codes. Anything else is unknown (null), the raw string is kept.
-CHANNEL_CODES: dict[str, int] = {"1": 1, "2": 2, "3": 3}
-STATUS_CODES: dict[str, int] = {str(code): code for code in range(1, 11)}
+CHANNEL_CODES: dict[str, int] = {str(c.code): c.code for c in CODES["channel"]}
+STATUS_CODES: dict[str, int] = {str(c.code): c.code for c in CODES["status"]}
 APPLICANT_TYPE_CODES: dict[str, int] = {"1": 1, "2": 2, "3": 3, "4": 4}
 PAID_ONLINE_CODES: tuple[str, ...] = ("1", "2")  # DuocThanhToanTrucTuyen
 FLAG_TRUE: tuple[str, ...] = ("1", "true")  # 0/1 flags; some systems send true/false
@@ -117,7 +135,6 @@ PROVINCE_SNAPSHOT_HEADERS: dict[str, str] = {
 
 WHITESPACE = " \t\r\n"  # what "trimmed" means, identically in Python, Polars and DuckDB
 _SPACES = re.compile(r"\s+")
-_UBND = "ubnd "
 
 
 def normalise(text: str | None) -> str:
@@ -125,12 +142,6 @@ def normalise(text: str | None) -> str:
     if text is None:
         return ""
     return _SPACES.sub(" ", unicodedata.normalize("NFC", str(text)).casefold()).strip()
-
-
-def normalise_unit_name(name: str | None) -> str:
-    """`normalise`, then a leading "UBND " removed: the key on which units are matched."""
-    key = normalise(name)
-    return key[len(_UBND) :].strip() if key.startswith(_UBND) else key
 
 
 def normalise_expr(expr: pl.Expr) -> pl.Expr:
@@ -141,14 +152,9 @@ def normalise_expr(expr: pl.Expr) -> pl.Expr:
 
 
 def unit_name_key_expr(expr: pl.Expr) -> pl.Expr:
-    """`normalise_unit_name` as a Polars expression (null stays null)."""
+    """The key on which units are matched (validation joins a file's unit names to ref.units on it): `normalise_expr`,
+    then a leading "UBND " removed. Null stays null. Polars only: the one engine of this rule."""
     return normalise_expr(expr).str.replace(r"^ubnd ", "").str.strip_chars(" ")
-
-
-def unit_name_key_sql(column_sql: str) -> str:
-    """`normalise_unit_name` as a DuckDB SQL expression over `column_sql` (null stays null)."""
-    collapsed = f"trim(regexp_replace(lower(nfc_normalize({column_sql})), '[\\s\\p{{Z}}]+', ' ', 'g'))"
-    return f"trim(regexp_replace({collapsed}, '^ubnd ', ''))"
 
 
 def normalised_table(table: dict[str, object]) -> dict[str, object]:

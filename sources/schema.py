@@ -33,7 +33,7 @@ _DOSSIERS = {
     "procedure_name": STR,
     "field_code": STR,
     "field_name": STR,
-    "unit_name": STR,  # as read (trimmed); match units with labels.normalise_unit_name / unit_name_key_*
+    "unit_name": STR,  # as read (trimmed); units are matched on labels.unit_name_key_expr
     "channel": pl.Int8,  # 1 in person, 2 online, 3 postal; empty -> 1; unknown -> null
     "channel_raw": STR,
     "status": pl.Int8,  # 1..10; unknown -> null

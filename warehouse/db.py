@@ -16,6 +16,7 @@ from typing import Iterator
 
 import duckdb
 
+from sources.labels import code_label_rows
 from stages.faults import crash_point  # noqa: F401  (re-exported for warehouse.marts and warehouse.publish)
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -53,9 +54,26 @@ def sql_files(folder: str) -> list[str]:
 
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create what is missing (every DDL file is CREATE ... IF NOT EXISTS)."""
+    """Create what is missing (every DDL file is CREATE ... IF NOT EXISTS), and bring ref.code_labels in line with
+    sources.labels.CODES."""
     for name in sql_files("schema"):
         con.execute(sql_text("schema", name))
+    write_code_labels(con)
+
+
+def write_code_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """ref.code_labels := sources.labels.code_label_rows(), rewritten in one transaction only when it differs."""
+    rows = sorted(code_label_rows())
+    if con.execute("SELECT domain, code, label_vi FROM ref.code_labels ORDER BY ALL").fetchall() == rows:
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute("DELETE FROM ref.code_labels")
+        con.executemany("INSERT INTO ref.code_labels VALUES (?, ?, ?)", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 @contextlib.contextmanager
