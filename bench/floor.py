@@ -19,26 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from sources.portal_json import HISTORY_FIELDS, PORTAL_FIELDS, PORTAL_LISTS
+
 V = "VARCHAR"
-PORTAL_LISTS = {
-    "TaiLieuNop": ["TepDinhKemId", "TenTepDinhKem", "IsDeleted", "MaThanhPhanHoSo", "DuongDanTaiTepTin", "DuocSoHoa",
-                   "DuocTaiSuDung", "DuocLayTuKhoDMQG", "MaKetQuaThayThe"],
-    "DanhSachLePhi": ["TenPhiLePhi", "MaPhiLePhi", "HinhThucThu", "Gia", "LoaiPhiLePhi"],
-    "DanhSachTepDinhKemKhac": ["TepDinhKemId", "TenTepDinhKem", "DuongDanTaiTepTin"],
-    "DanhSachHoSoBoSung": ["NgayYeuCauBoSung", "NoiDungYeuCau", "NgayNopBoSung"],
-    "DanhSachGiayToKetQua": ["TenGiayTo", "MaThanhPhanHoSo", "GiayToId", "DuongDanTepTinKetQua", "MaGiayToKetQua"],
-    "DinhDanhCHS": ["LoaiDinhDanh", "SoDinhDanh"],
-    "DSKetNoiCSDL": ["MaCSDL", "TenCSDL"],
-}
-PORTAL_SCALARS = [
-    "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "KenhThucHien", "SoGiayToChuHoSo", "ChuHoSo",
-    "LoaiDoiTuong", "MaDoiTuong", "ThongTinKhac", "Email", "Fax", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan",
-    "NgayHenTra", "TrangThaiHoSo", "NgayTra", "ThongTinTra", "HinhThuc", "NgayKetThucXuLy", "DonViXuLy", "GhiChu",
-    "NoiNopHoSo", "HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID", "DuocThanhToanTrucTuyen", "NgayTuChoi",
-    "NgayNopHoSo",
-]
-HISTORY = ["MaHoSo", "NguoiXuLy", "ChucDanh", "ThoiDiemXuLy", "PhongBanXuLy", "NoiDungXuLy", "TrangThai", "NgayBatDau",
-           "NgayKetThucTheoQuyDinh"]
+# The portal's fields as the parser declares them (sources/portal_json.py); every list read whole.
+PORTAL_SCALARS = [name for name in PORTAL_FIELDS if name not in PORTAL_LISTS]
+HISTORY = list(HISTORY_FIELDS)
 CSV_TABLES = {  # table: (glob, columns in file order)
     "provincial_csv": ("provincial/*.csv", [
         "stt", "ma_ho_so", "ten_thu_tuc", "ma_thu_tuc", "linh_vuc", "don_vi_tiep_nhan", "trang_thai", "chu_ho_so",

@@ -23,19 +23,12 @@ from samples.clock import DAY, fmt
 from samples.defects import Override
 from samples.dossiers import EV_END, EV_RETURN, EVENT_STATUS, N_EVENTS, Observations, Plan
 from samples.reference import Catalogue, Units
+from sources.portal_json import HISTORY_FIELDS, PORTAL_FIELDS
 
 CHUNK = 20_000  # records per batch file: bounds the memory of a chunk and the size of a file
 
-HOSO_FIELDS = (
-    "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "KenhThucHien", "SoGiayToChuHoSo", "ChuHoSo",
-    "LoaiDoiTuong", "MaDoiTuong", "ThongTinKhac", "Email", "Fax", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan",
-    "NgayHenTra", "TrangThaiHoSo", "NgayTra", "ThongTinTra", "HinhThuc", "NgayKetThucXuLy", "DonViXuLy", "GhiChu",
-    "TaiLieuNop", "DanhSachLePhi", "DanhSachTepDinhKemKhac", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua",
-    "NoiNopHoSo", "HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID", "DuocThanhToanTrucTuyen", "NgayTuChoi",
-    "DinhDanhCHS", "NgayNopHoSo", "DSKetNoiCSDL",
-)
-XULY_FIELDS = ("MaHoSo", "NguoiXuLy", "ChucDanh", "ThoiDiemXuLy", "PhongBanXuLy", "NoiDungXuLy", "TrangThai",
-               "NgayBatDau", "NgayKetThucTheoQuyDinh")
+HOSO_FIELDS = PORTAL_FIELDS  # the portal's fields, as the parser declares them
+XULY_FIELDS = HISTORY_FIELDS
 
 DOC_FIRST = ["Đơn đề nghị.pdf", "Tờ khai.pdf"]
 DOC_SECOND = ["Bản sao căn cước công dân.pdf", "Giấy ủy quyền.pdf", "Bản sao giấy tờ liên quan.pdf",

@@ -37,31 +37,43 @@ from sources.schema import conform
 SOURCE_FORMAT = "portal_json"
 
 # ---- the shape of the feed (DATA_WORLD §3.1) --------------------------------------------------------------------
+# The one declaration of the portal's fields: the generator (samples/portal.py) and the floor benchmark
+# (bench/floor.py) import these.
 
-DOSSIER_SCALARS = (
+# Every field of a sync-batch record, in the order the portal sends them (every scalar a string).
+PORTAL_FIELDS = (
     "MaHoSo", "MaTTHC", "TenTTHC", "MaLinhVuc", "TenLinhVuc", "KenhThucHien", "SoGiayToChuHoSo", "ChuHoSo",
     "LoaiDoiTuong", "MaDoiTuong", "ThongTinKhac", "Email", "Fax", "SoDienThoai", "TrichYeuHoSo", "NgayTiepNhan",
     "NgayHenTra", "TrangThaiHoSo", "NgayTra", "ThongTinTra", "HinhThuc", "NgayKetThucXuLy", "DonViXuLy", "GhiChu",
+    "TaiLieuNop", "DanhSachLePhi", "DanhSachTepDinhKemKhac", "DanhSachHoSoBoSung", "DanhSachGiayToKetQua",
     "NoiNopHoSo", "HoSoCoThanhPhanSoHoa", "TaiKhoanDuocXacThucVoiVNeID", "DuocThanhToanTrucTuyen", "NgayTuChoi",
-    "NgayNopHoSo",
+    "DinhDanhCHS", "NgayNopHoSo", "DSKetNoiCSDL",
 )  # fmt: skip
-DOSSIER_LISTS: dict[str, tuple[str, ...]] = {
+# The fields that are lists of objects, with the fields of their objects.
+PORTAL_LISTS: dict[str, tuple[str, ...]] = {
     "TaiLieuNop": (
         "TepDinhKemId", "TenTepDinhKem", "IsDeleted", "MaThanhPhanHoSo", "DuongDanTaiTepTin", "DuocSoHoa",
         "DuocTaiSuDung", "DuocLayTuKhoDMQG", "MaKetQuaThayThe",
     ),  # fmt: skip
     "DanhSachLePhi": ("TenPhiLePhi", "MaPhiLePhi", "HinhThucThu", "Gia", "LoaiPhiLePhi"),
+    "DanhSachTepDinhKemKhac": ("TepDinhKemId", "TenTepDinhKem", "DuongDanTaiTepTin"),
+    "DanhSachHoSoBoSung": ("NgayYeuCauBoSung", "NoiDungYeuCau", "NgayNopBoSung"),
     "DanhSachGiayToKetQua": ("TenGiayTo", "MaThanhPhanHoSo", "GiayToId", "DuongDanTepTinKetQua", "MaGiayToKetQua"),
     "DinhDanhCHS": ("LoaiDinhDanh", "SoDinhDanh"),
+    "DSKetNoiCSDL": ("MaCSDL", "TenCSDL"),
 }
-HISTORY_SCALARS = (
+# The fields of a processing-history record (`portal/xuly-*.json`).
+HISTORY_FIELDS = (
     "MaHoSo", "NguoiXuLy", "ChucDanh", "ThoiDiemXuLy", "PhongBanXuLy", "NoiDungXuLy", "TrangThai", "NgayBatDau",
     "NgayKetThucTheoQuyDinh",
 )  # fmt: skip
 
-# Not read at all: free text, identifiers and file paths that are not carried. TrichYeuHoSo is read only to set
-# is_test while the file is loaded (`_RAW_DOSSIERS_EXTRA`); it is not kept.
-_NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "DuongDanTaiTepTin", "DuongDanTepTinKetQua"}
+# Not read at all: free text, identifiers, file paths and lists that are not carried. TrichYeuHoSo is read only to
+# set is_test while the file is loaded (`_RAW_DOSSIERS_EXTRA`); it is not kept.
+_NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "DuongDanTaiTepTin", "DuongDanTepTinKetQua",
+             "DanhSachTepDinhKemKhac", "DanhSachHoSoBoSung", "DSKetNoiCSDL"}
+DOSSIER_SCALARS = tuple(name for name in PORTAL_FIELDS if name not in PORTAL_LISTS)
+DOSSIER_LISTS = {name: fields for name, fields in PORTAL_LISTS.items() if name not in _NOT_READ}
 
 
 def _columns_sql(scalars: tuple[str, ...], lists: dict[str, tuple[str, ...]]) -> str:
@@ -443,7 +455,7 @@ def parse_history(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFr
     """`portal/xuly-*.json` -> ({"processing_steps"}, notes)."""
     con = connect()
     try:
-        _load_raw(con, source.path, source.relpath, HISTORY_SCALARS, {})
+        _load_raw(con, source.path, source.relpath, HISTORY_FIELDS, {})
         df = to_polars(con, _HISTORY_SQL, {KEY_PARAM: pii_key})
     finally:
         con.close()
