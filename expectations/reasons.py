@@ -3,7 +3,8 @@ reason.
 
 The dossier reasons are those of docs/data-contracts.md §4, exactly. The others name checks of the other entities
 (tasks, reference tables, children) and the plausibility warnings; they are ours, listed here so that a suite cannot
-invent a name by a typo (the suite loader rejects a reason that is not listed).
+invent a name by a typo (the suite loader rejects a reason that is not listed). A reason is listed once, so it has one
+severity.
 """
 
 from __future__ import annotations
@@ -44,10 +45,19 @@ WARNING_REASONS: tuple[str, ...] = (
     "unit_code_format",
     "e_identifier_format",
     "value_out_of_range",
-    "duplicate_key",
+    "duplicate_e_identifier",  # two units share an e-identifier (their dossier codes cannot tell them apart)
 )
 
 SEVERITIES = ("critical", "warning")
+
+# Every reason has exactly one severity: the suite loader (expectations/suites.py) refuses an expectation whose
+# severity is not its reason's.
+SEVERITY: dict[str, str] = {
+    **{reason: "critical" for reason in CRITICAL_REASONS},
+    **{reason: "warning" for reason in WARNING_REASONS},
+}
+if len(SEVERITY) != len(CRITICAL_REASONS) + len(WARNING_REASONS):
+    raise ValueError("a reason is listed twice in expectations/reasons.py: each reason has one severity")
 SCOPES = ("row", "table")
 
 CRITICAL_RANK: dict[str, int] = {reason: rank for rank, reason in enumerate(CRITICAL_REASONS)}

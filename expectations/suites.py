@@ -26,7 +26,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from expectations.reasons import CRITICAL_REASONS, SCOPES, SEVERITIES, WARNING_REASONS, is_personal
+from expectations.reasons import SCOPES, SEVERITIES, SEVERITY, is_personal
 
 SUITES_DIR = Path(__file__).parent / "suites"
 
@@ -123,9 +123,11 @@ def parse_suite(document: dict[str, Any], source: str = "<suite>") -> SuiteSpec:
             raise SuiteError(f"{where}: meta.severity must be one of {SEVERITIES}, not {severity!r}")
         if exp.get("severity", "critical") != severity:
             raise SuiteError(f"{where}: GX severity {exp.get('severity')!r} differs from meta.severity {severity!r}")
-        known = CRITICAL_REASONS if severity == "critical" else WARNING_REASONS
-        if reason not in known:
-            raise SuiteError(f"{where}: {severity} reason {reason!r} is not in expectations/reasons.py")
+        if reason not in SEVERITY:
+            raise SuiteError(f"{where}: reason {reason!r} is not in expectations/reasons.py")
+        if SEVERITY[reason] != severity:
+            raise SuiteError(f"{where}: reason {reason!r} is {SEVERITY[reason]} (expectations/reasons.py), "
+                             f"not {severity}")
         if scope not in SCOPES:
             raise SuiteError(f"{where}: meta.scope must be one of {SCOPES}, not {scope!r}")
         if scope == "row" and not exp["type"].startswith(_ROW_TYPE_PREFIXES):

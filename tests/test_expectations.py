@@ -14,7 +14,7 @@ import polars as pl
 import pytest
 
 from expectations import build_data_docs, split, suite_names, validate
-from expectations.reasons import CRITICAL_REASONS, MASK, WARNING_REASONS
+from expectations.reasons import CRITICAL_REASONS, MASK, SEVERITY, WARNING_REASONS
 from expectations.runner import (
     RESULTS_SCHEMA,
     ROW_FAILURES_SCHEMA,
@@ -90,6 +90,14 @@ def test_dossiers_suite_covers_every_contract_reason():
     )
 
 
+def test_each_reason_has_one_severity():
+    assert not set(CRITICAL_REASONS) & set(WARNING_REASONS)
+    assert len(set(CRITICAL_REASONS)) == len(CRITICAL_REASONS) and len(set(WARNING_REASONS)) == len(WARNING_REASONS)
+    for name in suite_names():
+        for check in load_suite(name).checks:
+            assert SEVERITY[check.reason] == check.severity, check.id
+
+
 def test_suite_rules_are_enforced():
     base = {
         "name": "x",
@@ -114,6 +122,13 @@ def test_suite_rules_are_enforced():
         parse_suite(broken(reason="typo_reason"))
     with pytest.raises(SuiteError, match="differs"):
         parse_suite(broken(severity="warning", reason="value_out_of_range"))
+    # a reason has one severity: a critical reason cannot be a warning, nor a warning reason critical
+    demoted = broken(severity="warning")
+    demoted["expectations"][0]["severity"] = "warning"
+    with pytest.raises(SuiteError, match="'missing_key' is critical"):
+        parse_suite(demoted)
+    with pytest.raises(SuiteError, match="'value_out_of_range' is warning"):
+        parse_suite(broken(reason="value_out_of_range"))
     table = json.loads(json.dumps(base))
     table["expectations"][0].update(type="expect_table_row_count_to_be_between", kwargs={"min_value": 1})
     with pytest.raises(SuiteError, match="scope must be 'table'"):
