@@ -77,11 +77,6 @@ def _lines(f, relpath: str, scan: CsvScan) -> Iterator[str]:
         raise SourceError(relpath, NOT_UTF8) from None
 
 
-def check_utf8(path: Path, relpath: str) -> None:
-    """Refuse a file that is not strict UTF-8 text without NUL bytes (streaming, constant memory)."""
-    scan_csv(path, relpath)
-
-
 def scan_csv(path: Path, relpath: str) -> CsvScan:
     """One streaming pass over a CSV file; raises SourceError for a file Polars must not be given."""
     limits.check_file_size(path, relpath, limits.MAX_CSV_BYTES, "MAX_CSV_BYTES", "a CSV export",
@@ -213,13 +208,3 @@ def read_csv_table(path: Path, relpath: str) -> CsvTable:
         )
         df = df.filter(not_blank)
     return CsvTable(df=df, headers=headers, columns=columns, scan=scan)
-
-
-def read_csv_strings(path: Path, relpath: str) -> pl.DataFrame:
-    """The CSV as strings (+ ROW_INDEX), column names as Polars gives them."""
-    return read_csv_table(path, relpath).df
-
-
-def header_names(df: pl.DataFrame) -> list[str]:
-    """The frame's column names (without the row index)."""
-    return [c for c in df.columns if c != ROW_INDEX]

@@ -44,7 +44,6 @@ REQUIRED_HEADERS: tuple[str, ...] = (
     "received_at",
     "channel",
 )
-PERSONAL_HEADERS: tuple[str, ...] = ("owner_name", "owner_address", "owner_phone")
 
 # The status and channel codes: each code with its canonical Vietnamese label (what reports show; written to the
 # warehouse as ref.code_labels by warehouse.db.apply_schema) and the other labels provincial exports use for it.
