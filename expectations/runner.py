@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 import polars as pl
 import polars.selectors as cs
 
+from expectations import gx_context
 from expectations.reasons import CRITICAL_RANK, MASK, WARNING_RANK, is_personal
 from expectations.suites import Check, SuiteSpec, has_suite, load_suite  # noqa: F401  (has_suite: public API)
 
@@ -201,8 +202,6 @@ def validate(entity: str, frame: pl.DataFrame, context: dict | None = None) -> O
     """Run the suite of `entity` once on the whole `frame`; see Outcome. `context` carries the run-time parameters
     (module docstring). Raises KeyError when the frame lacks a column the suite reads, ValidationError when an
     expectation raised inside GX."""
-    from expectations import gx_context
-
     t0 = time.perf_counter()
     spec = load_suite(entity)
     selected, pdf = _prepare(spec, frame)

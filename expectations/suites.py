@@ -21,6 +21,7 @@ every file is in canonical form, `--write` rewrites them so.
 from __future__ import annotations
 
 import json
+import sys
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -181,8 +182,6 @@ def _parameters(node: Any) -> set[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Check (default) or rewrite (--write) every suite file in canonical form; also parses each one."""
-    import sys
-
     args = sys.argv[1:] if argv is None else argv
     bad = 0
     for name in suite_names():
