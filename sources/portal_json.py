@@ -17,9 +17,9 @@ import duckdb
 import polars as pl
 
 from sources import limits
-from sources.files import SourceFile
 from sources.duck import clean_error, connect, to_polars
 from sources.errors import SourceError
+from sources.files import SourceFile
 from sources.sniff import describe
 from sources.labels import (
     APPLICANT_TYPE_CODES,

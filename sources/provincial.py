@@ -17,8 +17,8 @@ import polars as pl
 
 from sources import limits
 from sources.csv_text import ROW_INDEX, read_csv_table
-from sources.files import SourceFile
 from sources.errors import SourceError
+from sources.files import SourceFile
 from sources.headers import resolve_headers
 from sources.labels import (
     CHANNEL_LABELS,

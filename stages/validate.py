@@ -15,8 +15,8 @@ import polars as pl
 from expectations import runner
 from sources import registry
 from sources.labels import unit_name_key_expr
-from stages.staging import StagedFile
 from stages.faults import crash_point
+from stages.staging import StagedFile
 
 
 @dataclass(frozen=True)
