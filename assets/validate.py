@@ -20,6 +20,7 @@ from assets.common import partition_keys
 from expectations.suites import suite_names
 from pipelines.partitions import DAILY, SINGLE_RUN
 from pipelines.resources import LandingResource, WarehouseResource
+from reports.validation_summary import render_validation_summary
 from stages.staging import staged_files
 from stages.validate import Reference, validate_files, validation_summary
 
@@ -99,6 +100,7 @@ def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource
         # The data docs show the latest validation of each suite (a page per validation costs ~0.1 s).
         latest = {o.entity: o for o in outcomes}
         docs = build_data_docs(latest.values(), Path(landing.docs_dir) / "data_docs")
+    summary_page = render_validation_summary(validated, Path(landing.docs_dir) / "validation.html", run=context.run_id)
     share = quarantined / read if read else 0.0
     yield MaterializeResult(metadata={
         "files_validated": len(validated),
@@ -110,6 +112,7 @@ def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource
         "data_docs": MetadataValue.url(docs.as_uri()) if docs else "not built (nothing validated)",
         # Browsers do not follow file:// links from an http page: the path is there to copy.
         **({"data_docs_path": MetadataValue.path(str(docs))} if docs else {}),
+        "validation_summary_path": MetadataValue.path(str(summary_page.resolve())),
         "seconds": round(time.perf_counter() - t0, 3),
     })
     for name in suite_names():

@@ -26,6 +26,23 @@ GRID = "#e5e7eb"
 FONT_SIZE = 12
 
 
+def vn_number(v: float, decimals: int = 0) -> str:
+    """A number as Vietnamese readers write it: "." between thousands, "," before the decimals (224.930; 72,35)."""
+    text = f"{v:,.{decimals}f}"
+    return text.replace(",", "\0").replace(".", ",").replace("\0", ".")
+
+
+def tick_text(t: float, suffix: str = "") -> str:
+    """An axis tick: no trailing zeros, Vietnamese separators (2,5; 1.000)."""
+    decimals = 0 if float(t) == int(t) else len(f"{t:g}".split(".")[-1])
+    return vn_number(t, decimals) + suffix
+
+
+def text_width(s: str, size: int = FONT_SIZE) -> float:
+    """A generous estimate of the width of `s` in the page's sans-serif font (no font metrics without a browser)."""
+    return 0.62 * size * len(s)
+
+
 def _num(v: float) -> str:
     """A coordinate, short."""
     return f"{v:.1f}".rstrip("0").rstrip(".") if v != int(v) else str(int(v))
@@ -101,8 +118,10 @@ def hbar_chart(rows: Sequence[BarRow], *, title: str, x_max: float = 100.0, targ
         x = sx(t)
         body.append(f'<line x1="{_num(x)}" y1="{top - 6}" x2="{_num(x)}" y2="{_num(height - bottom)}" '
                     f'stroke="{GRID}"/>')
-        body.append(_text(x, top - 10, f"{t:g}{axis_suffix}", anchor="middle", size=11, fill=MUTED))
+        body.append(_text(x, top - 10, tick_text(t, axis_suffix), anchor="middle", size=11, fill=MUTED))
     bar_h = row_height * 0.68
+    # A value label that would cross the target line starts just after it instead.
+    target_x = None if target is None else sx(target)
     labels = []  # drawn last, over the bars and the target line
     for i, r in enumerate(rows):
         y = top + i * row_height
@@ -117,10 +136,13 @@ def hbar_chart(rows: Sequence[BarRow], *, title: str, x_max: float = 100.0, targ
         body.append(f'<rect class="{escape(cls)}" x="{_num(x0)}" y="{_num(y + (row_height - bar_h) / 2)}" '
                     f'width="{_num(max(w, 0.5))}" height="{_num(bar_h)}" fill="{r.color}">'
                     f"<title>{escape(r.label)}: {escape(r.value_text)}</title></rect>")
-        labels.append(_text(x0 + w + 6, cy, r.value_text, weight="bold" if r.bold else None, cls="bar-value"))
+        lx = x0 + w + 6
+        if target_x is not None and lx - 4 <= target_x <= lx + text_width(r.value_text) + 4:
+            lx = target_x + 6
+        labels.append(_text(lx, cy, r.value_text, weight="bold" if r.bold else None, cls="bar-value"))
     if target is not None:
         x = sx(target)
-        body.append(f'<line class="target-line" x1="{_num(x)}" y1="20" x2="{_num(x)}" '
+        body.append(f'<line class="target-line" x1="{_num(x)}" y1="{top - 4}" x2="{_num(x)}" '
                     f'y2="{_num(height - bottom + 4)}" stroke="{RED}" stroke-width="1.5" stroke-dasharray="5 3"/>')
         body.append(_text(x, 14, target_label, anchor="middle", size=11, fill=RED, weight="bold"))
     # A white halo keeps a value readable where it crosses the target line.
@@ -152,9 +174,10 @@ def _legend(series: Sequence[Series], x: float, y: float) -> list[str]:
 def column_chart(categories: Sequence[str], series: Sequence[Series], *, title: str, y_max: float | None = None,
                  axis_suffix: str = "", integer: bool = False, width: int = 980, height: int = 300,
                  category_class: Callable[[int], str] | None = None, category_color: Callable[[int], str] | None = None,
-                 reference: float | None = None, reference_label: str = "") -> str:
-    """Vertical grouped columns: one group per category, one column per series; value labels above the columns;
-    an optional horizontal reference line."""
+                 reference: float | None = None, reference_label: str = "", label_every: int = 1) -> str:
+    """Vertical grouped columns: one group per category, one column per series; value labels above the columns
+    (a series' `labels`, "" for none); an optional horizontal reference line, its label in the top margin so that
+    no column or value label can cover it; category labels on every `label_every`-th category."""
     left, right, top, bottom = 46, 12, 36, 44
     values = [v for s in series for v in s.values if v is not None]
     if y_max is None:
@@ -170,7 +193,7 @@ def column_chart(categories: Sequence[str], series: Sequence[Series], *, title: 
     for t in ticks:
         y = sy(t)
         body.append(f'<line x1="{x0}" y1="{_num(y)}" x2="{x1}" y2="{_num(y)}" stroke="{GRID}"/>')
-        body.append(_text(x0 - 6, y + 4, f"{t:g}{axis_suffix}", anchor="end", size=11, fill=MUTED))
+        body.append(_text(x0 - 6, y + 4, tick_text(t, axis_suffix), anchor="end", size=11, fill=MUTED))
     n = max(len(categories), 1)
     group_w = (x1 - x0) / n
     col_w = min(56.0, group_w * 0.8 / max(len(series), 1))
@@ -185,25 +208,31 @@ def column_chart(categories: Sequence[str], series: Sequence[Series], *, title: 
             body.append(f'<rect class="bar{(" " + escape(cls)) if cls else ""}" x="{_num(x + 1)}" y="{_num(sy(v))}" '
                         f'width="{_num(col_w - 2)}" height="{_num(y0 - sy(v))}" fill="{s.color}">'
                         f"<title>{escape(cat)} — {escape(s.name)}: "
-                        f"{escape(s.labels[i] if s.labels else f'{v:g}')}</title></rect>")
-            label = s.labels[i] if s.labels else f"{v:g}"
-            body.append(_text(x + col_w / 2, sy(v) - 4, label, anchor="middle", size=11,
-                              weight="bold" if s.emphasis else None))
-        color = category_color(i) if category_color else INK
-        body.append(_text(x0 + (i + 0.5) * group_w, y0 + 18, cat, anchor="middle", fill=color, cls="category"))
+                        f"{escape(s.labels[i] if s.labels and s.labels[i] else tick_text(v))}</title></rect>")
+            label = s.labels[i] if s.labels else tick_text(v)
+            if label:
+                body.append(_text(x + col_w / 2, sy(v) - 4, label, anchor="middle", size=11,
+                                  weight="bold" if s.emphasis else None))
+        if i % max(label_every, 1) == 0:
+            color = category_color(i) if category_color else INK
+            body.append(_text(x0 + (i + 0.5) * group_w, y0 + 18, cat, anchor="middle", fill=color, cls="category",
+                              size=FONT_SIZE if label_every == 1 else 11))
     body.append(f'<line x1="{x0}" y1="{y0}" x2="{x1}" y2="{y0}" stroke="{MUTED}"/>')
     if reference is not None:
         y = sy(reference)
         body.append(f'<line class="target-line" x1="{x0}" y1="{_num(y)}" x2="{x1}" y2="{_num(y)}" stroke="{RED}" '
                     f'stroke-width="1.5" stroke-dasharray="5 3"/>')
-        body.append(_text(x1, y - 5, reference_label, anchor="end", size=11, fill=RED, weight="bold"))
+        body.append(_text(x1, 16, f"- - {reference_label}", anchor="end", size=11, fill=RED, weight="bold"))
     return _svg(width, height, title, body, "columns")
 
 
 def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str, y_min: float = 0.0,
                y_max: float = 100.0, axis_suffix: str = "%", width: int = 980, height: int = 320,
-               max_x_ticks: int = 12, reference: float | None = None, reference_label: str = "") -> str:
-    """Lines over evenly spaced x positions (e.g. days); a gap where a value is missing."""
+               max_x_ticks: int = 12, reference: float | None = None, reference_label: str = "",
+               empty: Sequence[int] = (), empty_label: str = "0") -> str:
+    """Lines over evenly spaced x positions (e.g. days); a gap where a value is missing. Positions in `empty` (e.g.
+    days without any dossier, where a ratio does not exist) are drawn as such: a shaded band with `empty_label` at
+    its foot, so that they do not read as missing data. A reference line's label goes in the top margin."""
     left, right, top, bottom = 46, 16, 36, 40
     x0, x1, y0, y1 = left, width - right, height - bottom, top
     n = len(x_labels)
@@ -221,7 +250,13 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str,
         t = y_min + k * y_step
         y = sy(t)
         body.append(f'<line x1="{x0}" y1="{_num(y)}" x2="{x1}" y2="{_num(y)}" stroke="{GRID}"/>')
-        body.append(_text(x0 - 6, y + 4, f"{t:g}{axis_suffix}", anchor="end", size=11, fill=MUTED))
+        body.append(_text(x0 - 6, y + 4, tick_text(t, axis_suffix), anchor="end", size=11, fill=MUTED))
+    slot = (x1 - x0) / max(n - 1, 1)
+    for i in empty:
+        body.append(f'<rect class="empty-day" x="{_num(sx(i) - slot / 2)}" y="{y1}" width="{_num(slot)}" '
+                    f'height="{_num(y0 - y1)}" fill="{GRID}" opacity="0.7"><title>{escape(x_labels[i])}: '
+                    f"{escape(empty_label)}</title></rect>")
+        body.append(_text(sx(i), y0 - 5, empty_label, anchor="middle", size=10, fill=MUTED, cls="empty-day-label"))
     step = max(1, math.ceil(n / max_x_ticks))
     for i in range(0, n, step):
         body.append(f'<line x1="{_num(sx(i))}" y1="{y0}" x2="{_num(sx(i))}" y2="{y0 + 4}" stroke="{MUTED}"/>')
@@ -231,7 +266,7 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str,
         y = sy(reference)
         body.append(f'<line class="target-line" x1="{x0}" y1="{_num(y)}" x2="{x1}" y2="{_num(y)}" stroke="{RED}" '
                     f'stroke-width="1.2" stroke-dasharray="5 3"/>')
-        body.append(_text(x1, y - 5, reference_label, anchor="end", size=11, fill=RED))
+        body.append(_text(x1, 16, f"- - {reference_label}", anchor="end", size=11, fill=RED))
     for s in series:
         runs: list[list[str]] = [[]]
         for i, v in enumerate(s.values):
@@ -248,10 +283,11 @@ def line_chart(x_labels: Sequence[str], series: Sequence[Series], *, title: str,
             for i, v in enumerate(s.values):
                 if v is not None:
                     body.append(f'<circle cx="{_num(sx(i))}" cy="{_num(sy(v))}" r="2.5" fill="{s.color}">'
-                                f"<title>{escape(x_labels[i])} — {escape(s.name)}: {v:g}{axis_suffix}</title>"
+                                f"<title>{escape(x_labels[i])} — {escape(s.name)}: "
+                                f"{escape(vn_number(v, 2))}{axis_suffix}</title>"
                                 "</circle>")
     return _svg(width, height, title, body, "line")
 
 
-__all__ = ["BarRow", "Series", "hbar_chart", "column_chart", "line_chart", "value_axis",
+__all__ = ["BarRow", "Series", "hbar_chart", "column_chart", "line_chart", "value_axis", "vn_number", "tick_text",
            "BLUE", "BLUE_LIGHT", "GREY", "ORANGE", "RED", "INK", "MUTED"]

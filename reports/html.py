@@ -4,30 +4,46 @@ the analysts' snapshot (HOSO_ANALYTICS_DB) only.
     render_report(analytics_db, out_html) -> out_html
 
 Sections: the headline per level (with the definition named and the four definitions side by side), the online
-ratio of every commune against the commune target, the daily trend, the commune task-progress distribution per
-snapshot, the province ranking, and the reconciliation with the published report. Labels are Vietnamese with the
-English beside them. The same snapshot gives the same bytes (no time stamp is written).
+ratio of every commune against the commune target, the ranking of the province-level agencies (sở, ngành), the
+daily trend (dossiers per day, a day without any drawn as such), on-time and overdue dossiers per level (when the
+snapshot has marts.on_time_by_level), the commune task progress per snapshot (with the tasks each lagging commune
+has not done, when the snapshot has marts.commune_task_status), the province ranking, and the reconciliation with
+the published report. Labels are Vietnamese with the English beside them; numbers are written as Vietnamese readers
+expect (224.930; 72,35%).
+
+The page links the validation summary (validation.html) and Great Expectations' data docs (data_docs/index.html),
+which the pipeline writes into the same folder. The generated-at line is the snapshot's build time
+(data_quality.snapshot_info.built_at), or, in a snapshot without it, the time of the latest load its records come
+from: the same snapshot gives the same bytes.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta, timezone
 from html import escape
 from pathlib import Path
 from typing import Any, Iterable, Sequence
+from zoneinfo import ZoneInfo
 
 from reports.charts import (BLUE, BLUE_LIGHT, GREY, INK, ORANGE, RED, BarRow, Series, column_chart, hbar_chart,
-                            line_chart)
+                            line_chart, tick_text, vn_number)
 from warehouse.db import connect, sql_text
 
 REQUIRED_TABLES = ("online_ratio_by_level", "online_ratio_definitions", "online_ratio_by_commune", "daily_trend",
                    "commune_task_progress", "province_ranking", "published_reconciliation")
 LEVEL_ORDER = "CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END"
 LEVEL_EN = {"province_wide": "Province-wide", "province_agencies": "Province-level agencies", "commune": "Communes"}
-LEVEL_SHORT = {"province_wide": "Toàn tỉnh", "province_agencies": "Cấp tỉnh (sở, ngành)", "commune": "Cấp xã"}
+# The marts' level labels (marts.online_ratio_definitions.level_label): one label per level everywhere.
+LEVEL_VI = {"province_wide": "Toàn tỉnh (sở, ngành và cấp xã)", "province_agencies": "Cấp tỉnh (sở, ngành)",
+            "commune": "Cấp xã"}
+# Marts the report shows when the snapshot has them (proposed_marts/*.sql), and the build-info table.
+OPTIONAL_TABLES = ("on_time_by_level", "commune_task_status")
+VALIDATION_PAGE = "validation.html"
+DATA_DOCS_PAGE = "data_docs/index.html"
+VN_TZ = "Asia/Ho_Chi_Minh"
 DEFINITION_SHORT = {"A": "A (báo cáo / report)", "B": "B (MucDo 3–4)", "C": "C (bỏ BCCI / no postal)",
                     "D": "D (A × đồng bộ / sync)"}
 
@@ -36,11 +52,17 @@ DEFINITION_SHORT = {"A": "A (báo cáo / report)", "B": "B (MucDo 3–4)", "C": 
 
 
 def fmt_int(v: Any) -> str:
-    return "—" if v is None else f"{int(v):,}"
+    """224930 -> 224.930"""
+    return "—" if v is None else vn_number(int(v))
 
 
 def fmt_pct(v: Any) -> str:
-    return "—" if v is None else f"{float(v):.2f}%"
+    """72.35 -> 72,35%"""
+    return "—" if v is None else vn_number(float(v), 2) + "%"
+
+
+def fmt_num(v: Any, decimals: int = 2) -> str:
+    return "—" if v is None else vn_number(float(v), decimals)
 
 
 def fmt_date(d: date | datetime | None) -> str:
@@ -62,7 +84,7 @@ def fmt_value(v: Any, unit: str | None) -> str:
         return "—"
     if unit == "percent":
         return fmt_pct(v)
-    return fmt_int(v) if float(v) == int(float(v)) else f"{float(v):,.2f}"
+    return fmt_int(v) if float(v) == int(float(v)) else fmt_num(v)
 
 
 def e(s: Any) -> str:
@@ -111,6 +133,11 @@ class ReportData:
     tasks: list[dict]
     ranking: list[dict]
     reconciliation: list[dict]
+    agencies: list[dict] = field(default_factory=list)
+    on_time: list[dict] | None = None          # marts.on_time_by_level, when the snapshot has it
+    task_status: list[dict] | None = None      # marts.commune_task_status, when the snapshot has it
+    generated_at: datetime | None = None       # local time (Asia/Ho_Chi_Minh)
+    generated_from: str | None = None          # "snapshot_info" (build time) or "load" (latest load's start)
 
     @property
     def home_name(self) -> str:
@@ -124,6 +151,35 @@ def _rows(con, sql: str) -> list[dict]:
     return [dict(zip(cols, r)) for r in cur.fetchall()]
 
 
+def _table_names(con, schema: str) -> set[str]:
+    return {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE schema_name = ?",
+                                      [schema]).fetchall()}
+
+
+def _load_id_time(load_id: str | None) -> datetime | None:
+    """A load id starts with its UTC start time, yyyyMMddTHHmmss (warehouse/load.py new_load_id)."""
+    try:
+        return datetime.strptime((load_id or "")[:15], "%Y%m%dT%H%M%S").replace(tzinfo=timezone.utc)
+    except ValueError:
+        return None
+
+
+def generated_at(con) -> tuple[datetime | None, str | None]:
+    """When the snapshot was built, in local time, read from the snapshot itself (so the same snapshot renders the
+    same bytes): data_quality.snapshot_info.built_at when the snapshot has it; otherwise the start of the latest
+    load behind its records (the newest marts.fct_case_files.last_load_id)."""
+    if "snapshot_info" in _table_names(con, "data_quality"):
+        cols = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE schema_name = "
+                                          "'data_quality' AND table_name = 'snapshot_info'").fetchall()}
+        if "built_at" in cols:
+            row = con.execute("SELECT max(built_at)::TIMESTAMPTZ FROM data_quality.snapshot_info").fetchone()
+            if row and row[0] is not None:
+                return row[0].astimezone(ZoneInfo(VN_TZ)), "snapshot_info"
+    row = con.execute("SELECT max(last_load_id) FROM marts.fct_case_files").fetchone()
+    at = _load_id_time(row[0] if row else None)
+    return (at.astimezone(ZoneInfo(VN_TZ)), "load") if at else (None, None)
+
+
 def load(analytics_db: Path) -> ReportData:
     """Read what the report shows from the snapshot (read-only: it never blocks the pipeline)."""
     analytics_db = Path(analytics_db)
@@ -131,12 +187,12 @@ def load(analytics_db: Path) -> ReportData:
         raise FileNotFoundError(f"no analytics snapshot at {analytics_db}: run the pipeline first (hoso run)")
     con = connect(analytics_db, read_only=True)
     try:
-        present = {r[0] for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'marts'").fetchall()}
+        present = _table_names(con, "marts")
         missing = [t for t in REQUIRED_TABLES if t not in present]
         if missing:
             raise ValueError(f"{analytics_db} lacks marts.{', marts.'.join(missing)}: not an analytics snapshot of "
                              "this version; re-run the pipeline")
+        at, source = generated_at(con)
         return ReportData(
             snapshot_name=analytics_db.name,
             levels=_rows(con, "SELECT *, timezone('Asia/Ho_Chi_Minh', window_start) AS window_start_local, "
@@ -150,12 +206,38 @@ def load(analytics_db: Path) -> ReportData:
             tasks=_rows(con, "FROM marts.commune_task_progress ORDER BY snapshot_date, tasks_done DESC"),
             ranking=_rows(con, "FROM marts.province_ranking ORDER BY snapshot_date, online_rank, province_code"),
             reconciliation=_rows(con, "FROM marts.published_reconciliation ORDER BY report_ref, figure_id"),
+            agencies=_rows(con, "FROM marts.ratio_by_agency ORDER BY rank, unit_code")
+            if "ratio_by_agency" in present else [],
+            on_time=_rows(con, f"FROM marts.on_time_by_level ORDER BY {LEVEL_ORDER}")
+            if "on_time_by_level" in present else None,
+            task_status=_rows(con, "FROM marts.commune_task_status "
+                                   "ORDER BY snapshot_date, tasks_done, commune_code, task_code")
+            if "commune_task_status" in present else None,
+            generated_at=at,
+            generated_from=source,
         )
     finally:
         con.close()
 
 
 # ------------------------------------------------------------------ sections
+
+
+def level_vi(r: dict) -> str:
+    """The level's label as the marts write it (one label per level everywhere)."""
+    return LEVEL_VI.get(r.get("level_key"), r.get("level_label") or r.get("level_key") or "")
+
+
+def formula(r: dict) -> str:
+    """numerator / denominator (x sync ratio under D), in Vietnamese number format."""
+    text = f'{fmt_int(r["numerator"])} / {fmt_int(r["denominator"])}'
+    rest = str(r.get("formula") or "").split(" x ", 1)
+    if len(rest) == 2:
+        try:
+            text += f" × {fmt_num(float(rest[1]), 4)}"
+        except ValueError:
+            text += f" × {rest[1]}"
+    return text
 
 
 def _no_data(what_vi: str, what_en: str) -> str:
@@ -170,10 +252,10 @@ def headline_section(d: ReportData) -> str:
     definition = first["ratio_definition"]
     intro = (f'<p class="definition"><strong>{bilingual("Cách tính tỷ lệ", "Ratio definition")}:</strong> '
              f'<span class="def-text">{e(first["definition_text"])}</span></p>')
-    rows = [([f'{e(LEVEL_SHORT.get(r["level_key"], r["level_label"]))}<br><span class="en" lang="en">'
-              f'{e(LEVEL_EN.get(r["level_key"], r["level_key"]))}</span>',
+    rows = [([f'{e(level_vi(r))}<br><span class="en" lang="en">{e(LEVEL_EN.get(r["level_key"], r["level_key"]))}'
+              "</span>",
               fmt_int(r["received"]), fmt_int(r["online"]), f'<strong>{fmt_pct(r["online_ratio_pct"])}</strong>',
-              fmt_int(r["returned"]), e(r["formula"])], "") for r in d.levels]
+              fmt_int(r["returned"]), e(formula(r))], "") for r in d.levels]
     tbl = table([("Cấp", "Level", False), ("Số hồ sơ tiếp nhận", "Received", True),
                  ("Số hồ sơ trực tuyến", "Online", True), ("Tỷ lệ nộp trực tuyến", "Online ratio", True),
                  ("Số hồ sơ đã trả", "Returned", True), (f"Công thức ({definition})", "Formula", False)],
@@ -188,9 +270,9 @@ def headline_section(d: ReportData) -> str:
         vals = [by_level.get(k, {}).get(x, {}).get("ratio_pct") for k in keys]
         series.append(Series(DEFINITION_SHORT[x], [None if v is None else float(v) for v in vals],
                              color=BLUE if x == definition else next(palette), emphasis=x == definition,
-                             labels=[f"{float(v):.2f}" if v is not None else "" for v in vals]))
+                             labels=[fmt_num(v) if v is not None else "" for v in vals]))
     values = [v for s in series for v in s.values if v is not None]
-    svg = column_chart([LEVEL_SHORT.get(k, k) for k in keys], series,
+    svg = column_chart([level_vi(r) for r in d.levels], series,
                        title="Tỷ lệ nộp trực tuyến theo cấp và cách tính / Online ratio by level and definition",
                        y_max=100.0 if max(values, default=0) <= 100 else None, axis_suffix="%")
     defs = "".join(f"<li><strong>{e(x)}</strong>: {e(t.split(': ', 1)[1] if t.startswith(x + ': ') else t)}</li>"
@@ -206,6 +288,7 @@ def communes_section(d: ReportData) -> str:
         return section("xa", "Tỷ lệ trực tuyến của các xã, phường", "Online ratio of each commune",
                        _no_data("Chưa có xã nào.", "No commune in the snapshot."))
     target = float(d.communes[0]["target_pct"])
+    tgt = tick_text(target)
     meets = sum(1 for c in d.communes if c["meets_target"])
     n = len(d.communes)
     bars = []
@@ -220,13 +303,13 @@ def communes_section(d: ReportData) -> str:
                            f'{"▼ " if below else ""}{fmt_pct(ratio)} ({fmt_int(c["online"])}/{fmt_int(c["received"])})',
                            color=ORANGE if below else BLUE, css_class="below-target" if below else "meets-target",
                            bold=below))
-    svg = hbar_chart(bars, title=f"Tỷ lệ nộp trực tuyến của {n} xã, phường so với chỉ tiêu {target:g}% / "
-                                 f"Online ratio of the {n} communes against the {target:g}% target",
-                     target=target, target_label=f"Chỉ tiêu / target {target:g}%",
+    svg = hbar_chart(bars, title=f"Tỷ lệ nộp trực tuyến của {n} xã, phường so với chỉ tiêu {tgt}% / "
+                                 f"Online ratio of the {n} communes against the {tgt}% target",
+                     target=target, target_label=f"Chỉ tiêu / target {tgt}%",
                      row_height=18 if n <= 40 else 16)
-    summary = (f'<p class="summary"><strong>{meets}/{n}</strong> xã, phường đạt chỉ tiêu {target:g}%; '
+    summary = (f'<p class="summary"><strong>{meets}/{n}</strong> xã, phường đạt chỉ tiêu {tgt}%; '
                f'<strong class="warn">{n - meets}</strong> chưa đạt (tô cam). '
-               f'<span class="en" lang="en">{meets} of {n} communes meet the {target:g}% target; {n - meets} do not '
+               f'<span class="en" lang="en">{meets} of {n} communes meet the {tgt}% target; {n - meets} do not '
                f"(orange, ▼).</span></p>")
     gap_rows = [([e(r["unit_code"]), e(r["unit_name"]), fmt_int(r["received"]), fmt_int(r["online"]),
                   fmt_pct(r["online_ratio_pct"]), fmt_int(r["online_to_convert"]),
@@ -246,21 +329,29 @@ def communes_section(d: ReportData) -> str:
     return section("xa", "Tỷ lệ trực tuyến của các xã, phường", "Online ratio of each commune", body)
 
 
-def trend_section(d: ReportData) -> str:
-    if not d.trend:
-        return section("xu-huong", "Diễn biến theo ngày", "Daily trend",
-                       _no_data("Chưa có hồ sơ trong kỳ.", "No dossier in the window."))
+def trend_days(d: ReportData) -> list[tuple[date, dict | None]]:
+    """Every local day of the reporting window (and of the trend), with its mart row or None: a day without any
+    dossier has no row in marts.daily_trend but is part of the window."""
     by_day = {r["received_date"]: r for r in d.trend}
-    first = min(by_day)
-    last = max(by_day)
+    first, last = min(by_day), max(by_day)
     if d.levels and d.levels[0].get("window_end_local"):
         last = max(last, (d.levels[0]["window_end_local"] - timedelta(microseconds=1)).date())
     if d.levels and d.levels[0].get("window_start_local"):
         first = min(first, d.levels[0]["window_start_local"].date())
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    daily, cumulative, running = [], [], None
-    for day in days:
-        r = by_day.get(day)
+    return [(day, by_day.get(day)) for day in (first + timedelta(days=i) for i in range((last - first).days + 1))]
+
+
+def trend_section(d: ReportData) -> str:
+    if not d.trend:
+        return section("xu-huong", "Diễn biến theo ngày", "Daily trend",
+                       _no_data("Chưa có hồ sơ trong kỳ.", "No dossier in the window."))
+    days = trend_days(d)
+    daily, cumulative, received, empty, running = [], [], [], [], None
+    for i, (day, r) in enumerate(days):
+        n = 0 if r is None else int(r["received"] or 0)
+        received.append(float(n))
+        if n == 0:
+            empty.append(i)
         daily.append(None if r is None or r["online_ratio_pct"] is None else float(r["online_ratio_pct"]))
         if r is not None and r["cumulative_ratio_pct"] is not None:
             running = float(r["cumulative_ratio_pct"])
@@ -269,12 +360,19 @@ def trend_section(d: ReportData) -> str:
     # The axis spans the values (in steps of 10 points), so that the day-to-day movement is visible.
     y_min = max(0.0, math.floor((min(shown) - 5) / 10) * 10)
     y_max = min(100.0, math.ceil((max(shown) + 5) / 10) * 10)
-    svg = line_chart([day.strftime("%d/%m") for day in days],
+    labels = [day.strftime("%d/%m") for day, _ in days]
+    svg = line_chart(labels,
                      [Series("Tỷ lệ trong ngày / daily ratio", daily, color=GREY, stroke_width=1.2, dots=True),
                       Series("Tỷ lệ lũy kế / cumulative ratio", cumulative, color=BLUE, stroke_width=2.6,
                              emphasis=True)],
                      title="Tỷ lệ nộp trực tuyến theo ngày, toàn tỉnh / Daily online ratio, province-wide",
-                     y_min=y_min, y_max=max(y_max, y_min + 10))
+                     y_min=y_min, y_max=max(y_max, y_min + 10), empty=empty, empty_label="0")
+    counts = column_chart(
+        labels, [Series("Số hồ sơ tiếp nhận trong ngày / dossiers received that day", received, color=BLUE_LIGHT,
+                        labels=["0" if v == 0 else "" for v in received])],
+        title="Số hồ sơ tiếp nhận theo ngày, toàn tỉnh / Dossiers received per day, province-wide",
+        integer=True, height=220, label_every=max(1, math.ceil(len(days) / 12)),
+        category_class=lambda i: "empty-day" if received[i] == 0 else "")
     end = d.trend[-1]
     summary = (f'<p class="summary">Lũy kế đến {fmt_date(end["received_date"])}: '
                f'<strong>{fmt_pct(end["cumulative_ratio_pct"])}</strong> '
@@ -282,9 +380,18 @@ def trend_section(d: ReportData) -> str:
                f'<span class="en" lang="en">Cumulative to {fmt_date(end["received_date"])}: '
                f'{fmt_pct(end["cumulative_ratio_pct"])} ({fmt_int(end["cumulative_online"])} online of '
                f'{fmt_int(end["cumulative_received"])} received).</span></p>')
-    body = summary + figure(svg, "Chấm: tỷ lệ từng ngày; đường đậm: tỷ lệ lũy kế từ đầu kỳ.",
-                            "Dots: each day's online share; bold line: the running ratio since the window start "
-                            "(a day without dossiers has no dot).")
+    if empty:
+        listed = ", ".join(labels[i] for i in empty)
+        summary += (f'<p class="small muted">{len(empty)} ngày không có hồ sơ nào ({e(listed)}): cột nền xám, '
+                    f'số 0. <span class="en" lang="en">{len(empty)} days without any dossier ({e(listed)}): grey '
+                    "band, 0.</span></p>")
+    body = (summary
+            + figure(svg, "Chấm: tỷ lệ từng ngày; đường đậm: tỷ lệ lũy kế từ đầu kỳ; nền xám, số 0: ngày không có "
+                          "hồ sơ (không có tỷ lệ).",
+                     "Dots: each day's online share; bold line: the running ratio since the window start; grey band "
+                     "marked 0: a day without any dossier (no ratio that day).")
+            + figure(counts, "Số hồ sơ tiếp nhận mỗi ngày; ngày không có hồ sơ nào ghi 0.",
+                     "Dossiers received each day; a day without any is marked 0."))
     return section("xu-huong", "Diễn biến theo ngày", "Daily trend", body)
 
 
@@ -320,9 +427,128 @@ def tasks_section(d: ReportData) -> str:
             cells.append(f'{r["communes"]} ({fmt_pct(r["share_pct"])})' if r else "0")
         cells.append(fmt_pct(100.0 * c / total if total else None))
         rows.append((cells, "below-70" if c in below else ""))
-    body = figure(svg, f"Mỗi xã {total} nhiệm vụ; nhãn đỏ: dưới 70%.",
-                  f"{total} tasks per commune; red labels: below 70% done.") + table(headers, rows)
+    body = (figure(svg, f"Mỗi xã {total} nhiệm vụ; nhãn đỏ: dưới 70%.",
+                   f"{total} tasks per commune; red labels: below 70% done.") + table(headers, rows)
+            + commune_tasks_part(d))
     return section("nhiem-vu", "Tiến độ nhiệm vụ cấp xã", "Commune task progress", body)
+
+
+def commune_tasks_part(d: ReportData) -> str:
+    """The tasks each lagging commune has not done at the latest snapshot (marts.commune_task_status; nothing when
+    the snapshot does not have it)."""
+    if not d.task_status:
+        return ""
+    latest = max(r["snapshot_date"] for r in d.task_status)
+    communes: dict[str, dict] = {}
+    for r in d.task_status:
+        if r["snapshot_date"] != latest:
+            continue
+        c = communes.setdefault(r["commune_code"], {**r, "missing": []})
+        if not r["is_done"]:
+            c["missing"].append(r)
+    lagging = sorted((c for c in communes.values() if c["missing"]),
+                     key=lambda c: (c["tasks_done"], c["commune_code"]))
+    n_below = sum(1 for c in lagging if c["below_70pct"])
+    head = (f'<h3 id="xa-cham">{bilingual("Nhiệm vụ chưa hoàn thành của từng xã", "Tasks not done, per commune")} '
+            f'<span class="muted small">({fmt_date(latest)})</span></h3>')
+    if not lagging:
+        return head + _no_data("Mọi xã đã hoàn thành đủ nhiệm vụ.", "Every commune has done every task.")
+    summary = (f'<p class="summary"><strong>{len(lagging)}/{len(communes)}</strong> xã chưa hoàn thành đủ nhiệm vụ, '
+               f'<strong class="warn">{n_below}</strong> dưới 70%. <span class="en" lang="en">{len(lagging)} of '
+               f"{len(communes)} communes have tasks left, {n_below} below 70% done.</span></p>")
+    rows = []
+    for c in lagging:
+        tasks = "; ".join(f'<code>{e(m["task_code"])}</code> {e(m["task_name"])}' for m in c["missing"])
+        rows.append(([e(c["commune_code"]), e(c["commune_name"]),
+                      f'{c["tasks_done"]}/{c["tasks_total"]}', fmt_pct(c["completion_pct"]), tasks],
+                     "below-70" if c["below_70pct"] else ""))
+    tbl = table([("Mã xã", "Code", False), ("Tên xã, phường", "Commune", False),
+                 ("Đã hoàn thành", "Done", True), ("Tỷ lệ", "Completion", True),
+                 ("Nhiệm vụ chưa hoàn thành", "Tasks not done", False)], rows, "task-gaps")
+    return (head + summary + f'<details{" open" if len(rows) <= 15 else ""}><summary>'
+            + bilingual(f"Danh sách {len(rows)} xã, ít nhiệm vụ hoàn thành nhất trước",
+                        f"the {len(rows)} communes, fewest tasks done first") + "</summary>" + tbl + "</details>")
+
+
+def agencies_section(d: ReportData) -> str:
+    title = ("so-nganh", "Xếp hạng các sở, ngành", "Ranking of the province-level agencies")
+    if not d.agencies:
+        return section(*title, _no_data("Chưa có số liệu sở, ngành.", "No agency in the snapshot."))
+    level = next((r for r in d.levels if r["level_key"] == "province_agencies"), None)
+    avg = None if level is None or level["online_ratio_pct"] is None else float(level["online_ratio_pct"])
+    bars = []
+    for a in d.agencies:
+        ratio = a["online_ratio_pct"]
+        label = f'{a["rank"]}. {a["unit_name"]}'
+        if ratio is None:
+            bars.append(BarRow(label, None, "— chưa có hồ sơ / no dossiers", css_class="no-dossiers"))
+            continue
+        below = avg is not None and float(ratio) < avg
+        bars.append(BarRow(label, float(ratio), f'{fmt_pct(ratio)} ({fmt_int(a["online"])}/{fmt_int(a["received"])})',
+                           color=ORANGE if below else BLUE, css_class="below-average" if below else "above-average"))
+    n = len(d.agencies)
+    svg = hbar_chart(bars, title=f"Tỷ lệ nộp trực tuyến của {n} sở, ngành / Online ratio of the {n} province-level "
+                                 "agencies",
+                     target=avg, target_label=f"{LEVEL_VI['province_agencies']}: {fmt_pct(avg)}" if avg else "",
+                     row_height=18, label_width=280)
+    rows = [([f'<strong>{e(a["rank"])}</strong>', e(a["unit_code"]), e(a["unit_name"]), fmt_int(a["received"]),
+              fmt_int(a["online"]), f'<strong>{fmt_pct(a["online_ratio_pct"])}</strong>', fmt_int(a["returned"]),
+              fmt_pct(a.get("on_time_pct"))],
+             "below-average" if avg is not None and a["online_ratio_pct"] is not None
+             and float(a["online_ratio_pct"]) < avg else "") for a in d.agencies]
+    tbl = table([("Hạng", "Rank", True), ("Mã", "Code", False), ("Sở, ngành", "Agency", False),
+                 ("Tiếp nhận", "Received", True), ("Trực tuyến", "Online", True),
+                 ("Tỷ lệ trực tuyến", "Online ratio", True), ("Đã trả", "Returned", True),
+                 ("Tỷ lệ đúng hạn", "On time (of processed)", True)], rows, "agencies")
+    below = sum(1 for b in bars if b.css_class == "below-average")
+    summary = ""
+    if avg is not None:
+        summary = (f'<p class="summary"><strong class="warn">{below}/{n}</strong> sở, ngành dưới tỷ lệ chung của cấp '
+                   f'tỉnh ({fmt_pct(avg)}, tô cam). <span class="en" lang="en">{below} of {n} agencies are below the '
+                   f"province-level ratio of {fmt_pct(avg)} (orange).</span></p>")
+    body = summary + figure(svg, "Xếp theo tỷ lệ, cao nhất trước; đường đỏ: tỷ lệ chung của cấp tỉnh (sở, ngành).",
+                            "Sorted by ratio, highest first; red dashed line: the ratio of all province-level "
+                            "agencies together.") + tbl
+    return section(*title, body)
+
+
+def on_time_section(d: ReportData) -> str:
+    """On-time and overdue dossiers per level (marts.on_time_by_level); the caller leaves the section out when the
+    snapshot does not have the mart."""
+    rows_in = d.on_time or []
+    title = ("dung-han", "Giải quyết đúng hạn, quá hạn theo cấp", "On-time and overdue dossiers by level")
+    if not rows_in:
+        return section(*title, _no_data("Chưa có số liệu.", "No data in the snapshot."))
+    as_of = rows_in[0].get("as_of")
+    if isinstance(as_of, datetime) and as_of.tzinfo is not None:
+        as_of = as_of.astimezone(ZoneInfo(VN_TZ))
+    rows = [([f'{e(level_vi(r))}<br><span class="en" lang="en">{e(LEVEL_EN.get(r["level_key"], r["level_key"]))}'
+              "</span>",
+              fmt_int(r["processed"]), fmt_int(r["processed_on_time"]),
+              fmt_int(r["processed_late"]), f'<strong>{fmt_pct(r["on_time_pct"])}</strong>',
+              fmt_int(r["open"]), f'<strong class="warn">{fmt_int(r["open_overdue"])}</strong>',
+              fmt_pct(r["overdue_pct"]), fmt_int(r["not_assessed"])], "") for r in rows_in]
+    tbl = table([("Cấp", "Level", False), ("Đã xử lý", "Processed", True),
+                 ("Đúng hạn", "On time", True), ("Trễ hạn", "Late", True),
+                 ("Tỷ lệ đúng hạn", "On time %", True), ("Đang giải quyết", "Open", True),
+                 ("Quá hạn", "Overdue", True), ("Tỷ lệ quá hạn", "Overdue %", True),
+                 ("Không xét", "Not assessed", True)], rows, "on-time")
+    series = [Series("Đúng hạn, trong số đã xử lý / on time, of processed",
+                     [None if r["on_time_pct"] is None else float(r["on_time_pct"]) for r in rows_in], color=BLUE,
+                     emphasis=True, labels=[fmt_pct(r["on_time_pct"]) for r in rows_in]),
+              Series("Quá hạn, trong số đang giải quyết / overdue, of open",
+                     [None if r["overdue_pct"] is None else float(r["overdue_pct"]) for r in rows_in], color=ORANGE,
+                     labels=[fmt_pct(r["overdue_pct"]) for r in rows_in])]
+    svg = column_chart([level_vi(r) for r in rows_in], series, y_max=100.0, axis_suffix="%",
+                       title="Tỷ lệ đúng hạn và quá hạn theo cấp / On-time and overdue shares by level")
+    at = f" {fmt_date(as_of)}" if isinstance(as_of, (date, datetime)) else ""
+    note = (f'<p class="small muted">Đúng hạn: ngày kết thúc xử lý không muộn hơn ngày hẹn trả. Quá hạn: chưa xử lý '
+            f"xong mà đã quá ngày hẹn trả tính đến{at or ' cuối kỳ'}. Không xét: bị từ chối hoặc rút mà chưa xử lý. "
+            '<span class="en" lang="en">On time: processing finished no later than the promised date. Overdue: not '
+            f"finished and past the promised date as of{at or ' the window end'}. Not assessed: rejected or withdrawn "
+            "before processing.</span></p>")
+    return section(*title, figure(svg, "Theo cấp; số liệu từ marts.on_time_by_level.",
+                                  "By level; figures from marts.on_time_by_level.") + tbl + note)
 
 
 def ranking_section(d: ReportData) -> str:
@@ -461,14 +687,47 @@ details { margin-top: 8px; }
 summary { cursor: pointer; color: var(--accent); }
 code { font-size: 0.88em; }
 table.reconciliation td:nth-child(3) { min-width: 11em; }
+table.task-gaps td:last-child { font-size: 0.88rem; }
+table.task-gaps tr.below-70 td, table.agencies tr.below-average td:nth-child(6) { color: var(--warn); }
+table.on-time td:first-child { min-width: 12em; }
+h3 { font-size: 1.05rem; margin: 20px 0 8px; }
+.meta a { color: var(--accent); }
 footer { color: var(--muted); font-size: 0.85rem; padding-bottom: 32px; }
 @media print { body { background: #fff; } section { break-inside: avoid; border: none; padding: 0; }
                nav { display: none; } }
 """
 
-SECTIONS = (("tong-hop", "Tổng hợp", "Headline"), ("xa", "Các xã", "Communes"), ("xu-huong", "Theo ngày", "Trend"),
-            ("nhiem-vu", "Nhiệm vụ xã", "Tasks"), ("xep-hang", "Xếp hạng tỉnh", "Ranking"),
-            ("doi-chieu", "Đối chiếu", "Reconciliation"))
+SECTIONS = (("tong-hop", "Tổng hợp", "Headline", headline_section),
+            ("xa", "Các xã", "Communes", communes_section),
+            ("so-nganh", "Sở, ngành", "Agencies", agencies_section),
+            ("xu-huong", "Theo ngày", "Trend", trend_section),
+            ("dung-han", "Đúng hạn", "On time", on_time_section),
+            ("nhiem-vu", "Nhiệm vụ xã", "Tasks", tasks_section),
+            ("xep-hang", "Xếp hạng tỉnh", "Ranking", ranking_section),
+            ("doi-chieu", "Đối chiếu", "Reconciliation", reconciliation_section))
+
+
+def shown_sections(d: ReportData) -> list[tuple]:
+    """The sections of this snapshot: on-time/overdue only when the snapshot has its mart."""
+    return [s for s in SECTIONS if s[0] != "dung-han" or d.on_time is not None]
+
+
+def generated_line(d: ReportData) -> str:
+    if d.generated_at is None:
+        return ""
+    at = d.generated_at.strftime("%d/%m/%Y %H:%M")
+    if d.generated_from == "snapshot_info":
+        return (f'<p class="meta generated">{bilingual("Số liệu tạo lúc", "Snapshot built at")}: '
+                f"<strong>{at}</strong> (giờ Việt Nam / Asia/Ho_Chi_Minh)</p>")
+    return (f'<p class="meta generated">{bilingual("Số liệu tính đến lần nạp", "Data as of the load of")}: '
+            f"<strong>{at}</strong> (giờ Việt Nam / Asia/Ho_Chi_Minh)</p>")
+
+
+def quality_links() -> str:
+    return (f'<p class="meta links">{bilingual("Kiểm tra chất lượng dữ liệu", "Data validation")}: '
+            f'<a href="{VALIDATION_PAGE}">{bilingual("bản tóm tắt kiểm tra", "validation summary")}</a> · '
+            f'<a href="{DATA_DOCS_PAGE}">Great Expectations data docs</a> '
+            '<span class="muted small">(cùng thư mục / same folder)</span></p>')
 
 
 def render_html(d: ReportData) -> str:
@@ -477,8 +736,9 @@ def render_html(d: ReportData) -> str:
     if d.levels:
         window = (f'{fmt_date(d.levels[0]["window_start_local"])} – {fmt_date(d.levels[0]["window_end_local"])} '
                   "(Asia/Ho_Chi_Minh)")
+    shown = shown_sections(d)
     nav = "".join(f'<li><a href="#{sid}">{e(vi)} <span class="en" lang="en">/ {e(en)}</span></a></li>'
-                  for sid, vi, en in SECTIONS)
+                  for sid, vi, en, _ in shown)
     title = f"Tỷ lệ nộp hồ sơ trực tuyến — {name}"
     parts = [
         "<!DOCTYPE html>",
@@ -496,18 +756,15 @@ def render_html(d: ReportData) -> str:
         "</span></h1>",
         f'<p class="meta">{bilingual("Kỳ báo cáo", "Reporting window")}: {e(window)} · '
         f'{bilingual("Nguồn", "Source")}: <code>{e(d.snapshot_name)}</code> (schema <code>marts</code>)</p>',
+        generated_line(d),
+        quality_links(),
         f'<nav aria-label="Mục lục / Contents"><ol>{nav}</ol></nav>',
         "</header>",
         "<main>",
-        headline_section(d),
-        communes_section(d),
-        trend_section(d),
-        tasks_section(d),
-        ranking_section(d),
-        reconciliation_section(d),
+        *(render(d) for _, _, _, render in shown),
         "</main>",
         "<footer>",
-        "<p>" + bilingual("Báo cáo tĩnh, không cần mạng, không chứa dữ liệu cá nhân; tạo từ ảnh chụp phân tích",
+        "<p>" + bilingual("Báo cáo tĩnh, không cần mạng, không chứa dữ liệu cá nhân; tạo từ tệp số liệu phân tích",
                           "Static page: works offline, no personal data; generated from the analytics snapshot")
         + f" <code>{e(d.snapshot_name)}</code> (reports.html.render_report).</p>",
         "</footer>",

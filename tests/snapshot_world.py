@@ -31,7 +31,10 @@ import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Callable
 from zoneinfo import ZoneInfo
+
+import duckdb
 
 from warehouse.db import apply_schema, connect
 from warehouse.marts import MartParams, build_marts
@@ -287,9 +290,11 @@ def fill_warehouse(con) -> None:
         [(*r, *lineage) for r in province_snapshot_values()])
 
 
-def build_snapshot(folder: Path, params: MartParams = MartParams()) -> Path:
+def build_snapshot(folder: Path, params: MartParams = MartParams(),
+                   extra_marts: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
     """Warehouse with the test world -> marts (real SQL) -> published snapshot -> bao_cao views created through an
-    ATTACH (as publish does). Returns the analytics snapshot's path; nothing is left open on it."""
+    ATTACH (as publish does). Returns the analytics snapshot's path; nothing is left open on it. `extra_marts(con)`
+    runs after the marts are built (e.g. tests/proposed_marts.py), so that publish copies its tables too."""
     folder.mkdir(parents=True, exist_ok=True)
     analytics = folder / "analytics.duckdb"
     con = connect(folder / "warehouse.duckdb")
@@ -297,6 +302,8 @@ def build_snapshot(folder: Path, params: MartParams = MartParams()) -> Path:
         apply_schema(con)
         fill_warehouse(con)
         build_marts(con, params)
+        if extra_marts is not None:
+            extra_marts(con)
         publish(con, analytics)
         con.execute(f"ATTACH '{analytics}' AS snapshot")
         try:
