@@ -14,6 +14,7 @@ from typing import Callable
 
 import duckdb
 
+from sources.text import duckdb_path
 from stages.staging import StagedFile
 from warehouse.db import crash_point, sql_text
 
@@ -69,8 +70,14 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ).fetchall()]
 
 
+def _files(paths: str | list[str]) -> str | list[str]:
+    """Paths as read_parquet must be given them: DuckDB reads its argument as a glob pattern (sources/text.py)."""
+    return duckdb_path(paths) if isinstance(paths, str) else [duckdb_path(p) for p in paths]
+
+
 def _parquet_columns(con: duckdb.DuckDBPyConnection, paths: str | list[str]) -> set[str]:
-    return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()}
+    return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)",
+                                      [_files(paths)]).fetchall()}
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], load_id: str) -> None:
@@ -79,14 +86,14 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], 
     select = ", ".join(f'"{c}"' for c in cols)
     names = ", ".join(f'"{c}"' for c in cols + ["load_id"])
     con.execute(f"INSERT INTO {table} ({names}) SELECT {select}, ? FROM read_parquet(?, union_by_name = true)",
-                [load_id, paths])
+                [load_id, _files(paths)])
 
 
 def _replace_scope(con: duckdb.DuckDBPyConnection, table: str, key: str | None, path: str) -> None:
     if key == "*":
         con.execute(f"DELETE FROM {table}")
     elif key:
-        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT DISTINCT {key} FROM read_parquet(?))", [path])
+        con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT DISTINCT {key} FROM read_parquet(?))", [_files(path)])
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> None:
@@ -114,7 +121,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
                 SELECT ?, {"q.dossier_code" if has_code else "NULL"}, q.reason, q.reasons, q.failed_values,
                        to_json(q), q.source_file, q.source_sha256, q.source_row, ?, NULL
                 FROM read_parquet(?) q""",
-            [entity, load_id, path],
+            [entity, load_id, _files(path)],
         )
     vpath = sf.validations_path
     if vpath.is_file():
@@ -122,7 +129,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
             """INSERT INTO meta.validations BY NAME
                SELECT ? AS load_id, ? AS source_file, v.* EXCLUDE (entity), now() AS validated_at
                FROM read_parquet(?) v""",
-            [load_id, sf.relpath, str(vpath)],
+            [load_id, sf.relpath, _files(str(vpath))],
         )
 
 
