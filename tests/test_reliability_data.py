@@ -521,7 +521,7 @@ BAD_DATES = [  # suffix, portal field, value, the quarantine's reasons
     ("0007", "NgayTra", PAST, "returned_before_received; date_implausible"),
     ("0008", "NgayTiepNhan", PAST, "date_implausible"),
     ("0009", "NgayNopHoSo", PAST, "date_implausible"),
-    ("0010", "NgayTra", "20250718100000", "date_implausible"),  # 2 days after the batch: past the 1-day tolerance
+    ("0010", "NgayTra", "20250720100000", "date_implausible"),  # 3 days 10 hours after the batch: past the tolerance
 ]
 DAY15, DAY16 = P + "20250715-01.json", P + "20250716-01.json"
 

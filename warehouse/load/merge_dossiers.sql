@@ -4,7 +4,7 @@
 -- feed beats a provincial export, then the later batch wins, then a corrected version of the same file (a later load).
 -- Deterministic, so a replay gives the same state.
 -- event_at is ordered on its plausible part only: a received, processed, returned or refused time after the
--- observation's batch time plus 1 day, or before 2000-01-01, is left out (validation quarantines such observations,
+-- observation's batch time plus 3 days, or before 2000-01-01, is left out (validation quarantines such observations,
 -- reason date_implausible; this also holds for observations loaded before that rule). So a typo such as year 2205
 -- never wins, and a corrected re-export of the same file (a later load) repairs the record.
 CREATE OR REPLACE TEMP TABLE touched AS
@@ -20,13 +20,13 @@ plausible AS (
     SELECT *, coalesce(
         greatest(
             CASE WHEN received_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
-                 AND coalesce(observed_at + INTERVAL 1 DAY, received_at) THEN received_at END,
+                 AND coalesce(observed_at + INTERVAL 3 DAY, received_at) THEN received_at END,
             CASE WHEN processed_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
-                 AND coalesce(observed_at + INTERVAL 1 DAY, processed_at) THEN processed_at END,
+                 AND coalesce(observed_at + INTERVAL 3 DAY, processed_at) THEN processed_at END,
             CASE WHEN returned_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
-                 AND coalesce(observed_at + INTERVAL 1 DAY, returned_at) THEN returned_at END,
+                 AND coalesce(observed_at + INTERVAL 3 DAY, returned_at) THEN returned_at END,
             CASE WHEN refused_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
-                 AND coalesce(observed_at + INTERVAL 1 DAY, refused_at) THEN refused_at END),
+                 AND coalesce(observed_at + INTERVAL 3 DAY, refused_at) THEN refused_at END),
         TIMESTAMPTZ '2000-01-01 00:00:00+07') AS plausible_event_at
     FROM obs
 ),
