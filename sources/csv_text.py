@@ -168,8 +168,7 @@ _POLARS_PROBLEMS = {  # phrase of a Polars error -> what the reason says (Polars
 
 def _csv_problem(text: str) -> str:
     found = next((p for p in _CSV_PROBLEMS if p in text), None)
-    return {"expected after": "a '\"' closes a field that goes on (text after a closing quote?)"}.get(found, found) \
-        if found else "malformed CSV"
+    return {"expected after": "',' expected after '\"'"}.get(found, found) if found else "malformed CSV"
 
 
 def _polars_reason(error: BaseException) -> str:

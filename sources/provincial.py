@@ -208,7 +208,8 @@ def read_xlsx_sheets(path: Path, relpath: str) -> tuple[list[Sheet], list[str]]:
                 if header_row + 1 + index > limits.MAX_XLSX_ROWS:
                     raise SourceError(
                         relpath,
-                        f"sheet {_sheet_name(ws.title)} goes past row {limits.MAX_XLSX_ROWS:,} (MAX_XLSX_ROWS, Excel's own limit)",
+                        f"the sheet goes past row {limits.MAX_XLSX_ROWS:,} (MAX_XLSX_ROWS, Excel's own limit): "
+                        f"sheet {_sheet_name(ws.title)}",
                     )
                 cells = [cell_text(v) for v in row[:width]]
                 if not any(c is not None and c.strip(WHITESPACE) for c in cells):

@@ -388,7 +388,7 @@ BROKEN = [  # relpath, content, a part of the reason
     ("provincial/17329-hoso-20250803.csv", provincial(row_a("000.17.29.H40-250803-0001", Chủ_hồ_sơ=NAME))
      .replace(NAME, f"{NAME},{PHONE},{EMAIL}"), "line 2 has 17 cells, the header has 15"),
     ("provincial/17329-hoso-20250804.csv", provincial(row_a("000.17.29.H40-250804-0001", Chủ_hồ_sơ=NAME))
-     .replace(NAME, f'"{NAME}" {ID_NUMBER}'), "cannot be read as CSV: line 2: a '\"' closes a field that goes on"),
+     .replace(NAME, f'"{NAME}" {ID_NUMBER}'), "cannot be read as CSV: line 2: ',' expected after '\"'"),
     ("provincial/17329-hoso-20250805.csv", provincial(row_a("000.17.29.H40-250805-0001", Chủ_hồ_sơ=f"{NAME}\x00{PHONE}")),
      "NUL bytes (line 2"),
     # tasks and reference CSV without their header rows
