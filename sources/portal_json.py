@@ -5,7 +5,9 @@ and SQL turns it into the canonical frames: `dossiers` (one row per record) and 
 `results`, `identities` (one row per list element, keyed by dossier_code, source_file, source_row, position), or
 `processing_steps` for a history file. No Python loop per record. Personal values are hashed inside the SQL and
 never reach a returned frame; free text (TrichYeuHoSo, GhiChu, ThongTinTra, ThongTinKhac, Fax, MaDoiTuong,
-file paths) is not carried.
+file paths) is not carried; attachment names, result-document names and step notes are keyed pseudonyms, the other
+free text is scrubbed of ID, phone and e-mail patterns, and codes are identifiers (sources/text.py). A file DuckDB
+cannot read is refused with a reason that never repeats DuckDB's text (it can quote the file).
 """
 
 from __future__ import annotations
