@@ -20,6 +20,10 @@ CRITICAL_REASONS: tuple[str, ...] = (
     "unknown_procedure",
     "returned_before_received",
     "processed_before_received",
+    # identifiers and dates (issue 15)
+    "code_invisible_character",  # a dossier/procedure code still holds a whitespace, control or format character
+    "date_unreadable",  # a filled-in date the parser could not read (two-digit year, other order); names the field
+    "date_implausible",  # a date after the file's observation time + 3 days (due: + 366 days) or before 2000
     # other entities
     "missing_key",  # a key column is null (tasks, reference tables, children)
     "duplicate_key",  # the key occurs more than once in the batch

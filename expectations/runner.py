@@ -38,6 +38,7 @@ import polars.selectors as cs
 from expectations import gx_context
 from expectations.reasons import CRITICAL_RANK, MASK, WARNING_RANK, is_personal
 from expectations.suites import Check, SuiteSpec, has_suite, load_suite  # noqa: F401  (has_suite: public API)
+from sources.text import scrub_expr
 
 ROW = "_row"  # name of the row-position index of the pandas frame GX validates (unexpected_index_column_names)
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -241,6 +242,8 @@ def _values(selected: pl.DataFrame, check: Check, rows: pl.Series) -> pl.DataFra
         dtype = selected.schema[c]
         if isinstance(dtype, pl.Datetime):
             return pl.col(c).dt.to_string("%Y-%m-%dT%H:%M:%S%:z" if dtype.time_zone else "%Y-%m-%dT%H:%M:%S")
+        if dtype == pl.String:  # text as read: ID, phone and e-mail patterns scrubbed (the parsers did; again here)
+            return scrub_expr(pl.col(c))
         return pl.col(c).cast(pl.String)
 
     def pairs(columns) -> pl.Expr:

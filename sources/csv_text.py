@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,7 +130,7 @@ def scan_csv(path: Path, relpath: str) -> CsvScan:
                 ) from None
             if "new-line character seen in unquoted field" in text:
                 raise SourceError(relpath, "line breaks are bare CR characters (re-save with CRLF or LF line ends)") from None
-            raise SourceError(relpath, f"cannot be read as CSV: line {line}: {text}") from None
+            raise SourceError(relpath, f"cannot be read as CSV: line {line}: {_csv_problem(text)}") from None
         except _Refuse:
             raise SourceError(
                 relpath, f"line {reader.line_num} has a field longer than {max_field:,} characters (MAX_FIELD_CHARS)"
@@ -153,13 +152,26 @@ def _check_header(row: list[str], relpath: str, line: int) -> list[str]:
     return row
 
 
-_BACKTICKED = re.compile(r"`[^`]*`")
+# Python's csv module words its errors with these phrases; a reason repeats only them (never the file's text).
+_CSV_PROBLEMS = ("expected after", "unexpected end of data", "line contains NUL", "new-line character seen",
+                 "field larger than field limit")
+_POLARS_PROBLEMS = {  # phrase of a Polars error -> what the reason says (Polars quotes values; they are not kept)
+    "utf-8": "not UTF-8", "utf8": "not UTF-8", "malformed": "malformed", "could not parse": "could not parse",
+    "found more fields than defined": "a row with more cells than the header",
+}
+
+
+def _csv_problem(text: str) -> str:
+    found = next((p for p in _CSV_PROBLEMS if p in text), None)
+    return {"expected after": "',' expected after '\"'"}.get(found, found) if found else "malformed CSV"
 
 
 def _polars_reason(error: BaseException) -> str:
-    """Polars' message, one line, without the values it quotes in backticks (a value may be personal)."""
-    text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-    return _BACKTICKED.sub("a value", text)[:300]
+    """What Polars' error is about, from a fixed list of phrases, and its class: never its text, which may quote a
+    value (a value may be personal)."""
+    text = str(error).lower()
+    found = next((said for phrase, said in _POLARS_PROBLEMS.items() if phrase in text), None)
+    return f"{found} ({type(error).__name__})" if found else type(error).__name__
 
 
 @dataclass
@@ -185,6 +197,7 @@ def read_csv_table(path: Path, relpath: str) -> CsvTable:
             row_index_name=ROW_INDEX,
             raise_if_empty=True,
             truncate_ragged_lines=scan.blank_tails > 0,  # the scan checked that the cells cut are blank
+            glob=False,  # the path is a path, never a pattern ('[', '*', '?' in a folder name)
         )
     except NoDataError:
         raise SourceError(relpath, "empty file (no header row), expected a CSV with a header row") from None

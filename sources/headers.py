@@ -2,7 +2,8 @@
 
 Matching is on the normalised header (labels.normalise). Unknown headers are ignored and reported in the notes; a
 repeated canonical column keeps its first header; a missing required column raises SourceError naming the file,
-the column as the contract writes it, and the headers found.
+the column as the contract writes it, and the known headers found (other cells only counted: without a
+header row, the first record would be quoted).
 """
 
 from __future__ import annotations
@@ -42,7 +43,13 @@ def resolve_headers(
             result.columns[canonical] = index
     missing = [name for name in required if name not in result.columns]
     if missing:
-        found = ", ".join(repr(h) for h in headers if normalise(h)) or "no headers"
+        # Only the cells that are known headers are quoted: a file without a header row has a record there, and a
+        # record's values may be personal.
+        known = [h for h in headers if normalise(h) in lookup]
+        others = sum(1 for h in headers if normalise(h) and normalise(h) not in lookup)
+        found = ", ".join(repr(h) for h in known) or "no known headers"
+        if others:
+            found += f" and {others} other cell{'s' if others > 1 else ''} (not shown)"
         described = "; ".join(_describe(name, aliases[name]) for name in missing)
         plural = "s" if len(missing) > 1 else ""
         raise SourceError(relpath, f"missing required column{plural} {described}; found: {found}")

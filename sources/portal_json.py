@@ -5,7 +5,9 @@ and SQL turns it into the canonical frames: `dossiers` (one row per record) and 
 `results`, `identities` (one row per list element, keyed by dossier_code, source_file, source_row, position), or
 `processing_steps` for a history file. No Python loop per record. Personal values are hashed inside the SQL and
 never reach a returned frame; free text (TrichYeuHoSo, GhiChu, ThongTinTra, ThongTinKhac, Fax, MaDoiTuong,
-file paths) is not carried.
+file paths) is not carried; attachment names, result-document names and step notes are keyed pseudonyms, the other
+free text is scrubbed of ID, phone and e-mail patterns, and codes are identifiers (sources/text.py). A file DuckDB
+cannot read is refused with a reason that never repeats DuckDB's text (it can quote the file).
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from sources.labels import (
 from sources.lineage import lineage_exprs
 from sources.pii import KEY_PARAM, pii_hash_sql, trim_sql
 from sources.schema import conform
+from sources.text import duckdb_path, identifier_sql, scrub_sql
 
 SOURCE_FORMAT = "portal_json"
 
@@ -97,8 +100,23 @@ def _code(column: str) -> str:
 
 
 def _raw(column: str) -> str:
-    """The string as read, NULL when empty."""
-    return f"CASE WHEN {_code(column)} IS NULL THEN NULL ELSE {column} END"
+    """The string as read (identifiers and e-mail addresses scrubbed, sources/text.py), NULL when empty."""
+    return f"CASE WHEN {_code(column)} IS NULL THEN NULL ELSE {scrub_sql(column)} END"
+
+
+def _id(column: str) -> str:
+    """An identifier: NFC, invisible characters at the ends removed, "" -> NULL (sources/text.py)."""
+    return identifier_sql(column)
+
+
+def _text(column: str) -> str:
+    """Free text that is kept: trimmed, "" -> NULL, identifiers and e-mail addresses scrubbed."""
+    return scrub_sql(_code(column))
+
+
+def _date_raw(column: str) -> str:
+    """The date as read when it parsed; scrubbed like free text when it did not (a misplaced value)."""
+    return f"CASE WHEN {_code(column)} IS NULL THEN NULL WHEN ({_ts(column)}) IS NULL THEN {scrub_sql(column)} ELSE {column} END"
 
 
 def _lookup(column: str, table: dict[str, int], sql_type: str = "TINYINT") -> str:
@@ -149,21 +167,21 @@ _TIMESTAMPS = {
 
 _DOSSIERS_SQL = f"""
 SELECT
-    {_code('MaHoSo')} AS dossier_code,
-    {_code('MaTTHC')} AS procedure_code,
-    {_code('TenTTHC')} AS procedure_name,
-    {_code('MaLinhVuc')} AS field_code,
-    {_code('TenLinhVuc')} AS field_name,
-    {_code('DonViXuLy')} AS unit_name,
+    {_id('MaHoSo')} AS dossier_code,
+    {_id('MaTTHC')} AS procedure_code,
+    {_text('TenTTHC')} AS procedure_name,
+    {_id('MaLinhVuc')} AS field_code,
+    {_text('TenLinhVuc')} AS field_name,
+    {_text('DonViXuLy')} AS unit_name,
     {_channel('KenhThucHien')} AS channel,
     {_raw('KenhThucHien')} AS channel_raw,
     {_lookup('TrangThaiHoSo', STATUS_CODES)} AS status,
     {_raw('TrangThaiHoSo')} AS status_raw,
     {_lookup('LoaiDoiTuong', APPLICANT_TYPE_CODES)} AS applicant_type,
     {", ".join(f"{_ts(src)} AS {name}" for name, src in _TIMESTAMPS.items())},
-    {", ".join(f"{_raw(src)} AS {name}_raw" for name, src in _TIMESTAMPS.items())},
-    {_code('HinhThuc')} AS result_form,
-    {_code('NoiNopHoSo')} AS submit_place,
+    {", ".join(f"{_date_raw(src)} AS {name}_raw" for name, src in _TIMESTAMPS.items())},
+    {_text('HinhThuc')} AS result_form,
+    {_text('NoiNopHoSo')} AS submit_place,
     {_flag('HoSoCoThanhPhanSoHoa')} AS has_digitised_component,
     {_flag('TaiKhoanDuocXacThucVoiVNeID')} AS vneid_verified,
     {_paid_online('DuocThanhToanTrucTuyen')} AS paid_online,
@@ -185,7 +203,7 @@ def _child_sql(list_column: str, fields: dict[str, str]) -> str:
     selected = ",\n    ".join(f"{expr} AS {name}" for name, expr in fields.items())
     return f"""
 WITH elements AS (
-    SELECT source_row, {_code('MaHoSo')} AS dossier_code,
+    SELECT source_row, {_id('MaHoSo')} AS dossier_code,
            unnest({_q(list_column)}) AS e, generate_subscripts({_q(list_column)}, 1) - 1 AS position
     FROM raw
 )
@@ -203,37 +221,39 @@ def _amount(column: str) -> str:
     return f"CASE WHEN regexp_full_match({value}, '[0-9]{{1,18}}(\\.0*)?') THEN CAST({value} AS DECIMAL(18, 0)) END"
 
 
+_KEYED_CHILDREN = ("documents", "results", "identities")  # their SQL holds keyed hashes ($pii_key)
+
 _CHILDREN_SQL: dict[str, str] = {
     "documents": _child_sql(
         "TaiLieuNop",
         {
             "file_id": _code("e.TepDinhKemId"),
-            "file_name": _code("e.TenTepDinhKem"),
+            "file_name": pii_hash_sql("e.TenTepDinhKem"),  # a citizen's own name for the upload: pseudonym
             "is_deleted": _flag("e.IsDeleted"),
-            "component_code": _code("e.MaThanhPhanHoSo"),
+            "component_code": _id("e.MaThanhPhanHoSo"),
             "is_digitised": _flag("e.DuocSoHoa"),
             "is_reused": _flag("e.DuocTaiSuDung"),
             "from_national_store": _flag("e.DuocLayTuKhoDMQG"),
-            "replaced_by_result_code": _code("e.MaKetQuaThayThe"),
+            "replaced_by_result_code": _id("e.MaKetQuaThayThe"),
         },
     ),
     "fees": _child_sql(
         "DanhSachLePhi",
         {
-            "fee_name": _code("e.TenPhiLePhi"),
-            "fee_code": _code("e.MaPhiLePhi"),
-            "collect_form": _code("e.HinhThucThu"),
+            "fee_name": _text("e.TenPhiLePhi"),
+            "fee_code": _id("e.MaPhiLePhi"),
+            "collect_form": _text("e.HinhThucThu"),
             "amount": _amount("e.Gia"),
-            "fee_type": _code("e.LoaiPhiLePhi"),
+            "fee_type": _text("e.LoaiPhiLePhi"),
         },
     ),
     "results": _child_sql(
         "DanhSachGiayToKetQua",
         {
-            "document_name": _code("e.TenGiayTo"),
-            "component_code": _code("e.MaThanhPhanHoSo"),
+            "document_name": pii_hash_sql("e.TenGiayTo"),  # often names the person it is issued to: pseudonym
+            "component_code": _id("e.MaThanhPhanHoSo"),
             "document_id": _code("e.GiayToId"),
-            "result_code": _code("e.MaGiayToKetQua"),
+            "result_code": _id("e.MaGiayToKetQua"),
         },
     ),
     "identities": _child_sql(
@@ -244,13 +264,13 @@ _CHILDREN_SQL: dict[str, str] = {
 
 _HISTORY_SQL = f"""
 SELECT
-    {_code('MaHoSo')} AS dossier_code,
+    {_id('MaHoSo')} AS dossier_code,
     {pii_hash_sql('NguoiXuLy')} AS handler_hash,
-    {_code('ChucDanh')} AS handler_title,
+    {_text('ChucDanh')} AS handler_title,
     {_ts('ThoiDiemXuLy')} AS handled_at,
-    {_code('PhongBanXuLy')} AS department,
-    {_code('NoiDungXuLy')} AS action,
-    {_code('TrangThai')} AS status,
+    {_text('PhongBanXuLy')} AS department,
+    {pii_hash_sql('NoiDungXuLy')} AS action,  -- a clerk's note, may name the citizen: pseudonym
+    {_text('TrangThai')} AS status,
     {_ts('NgayBatDau')} AS started_at,
     {_ts('NgayKetThucTheoQuyDinh')} AS deadline_at,
     source_row
@@ -387,28 +407,75 @@ def _load_raw(
             FROM read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)},
                            maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY
             """,
-            {"path": str(path)},
+            {"path": duckdb_path(path)},
         )
     except duckdb.Error as error:
-        raise SourceError(relpath, _read_json_reason(error)) from None
+        raise SourceError(relpath, _read_json_reason(error, con, path, lists)) from None
 
 
-def _read_json_reason(error: duckdb.Error) -> str:
+# The parse errors DuckDB's JSON reader gives, as it words them: only these words are repeated in a reason. A reason
+# never carries the text of the file (a value may be personal): it names the file, a position and a field.
+_JSON_PROBLEMS = (
+    "unexpected character", "unexpected control character in string", "invalid escaped character in string",
+    "invalid UTF-8 encoding in string", "number with leading zero is not allowed", "unexpected end of data",
+    "unexpected content after document", "invalid number", "invalid literal", "no digit after decimal point",
+    "no digit after exponent sign", "number is too large", "unclosed string", "unexpected end of input",
+)  # fmt: skip
+_AT_BYTE = re.compile(r"at byte (\d+)")
+
+
+def _read_json_reason(error: duckdb.Error, con: duckdb.DuckDBPyConnection, path: Path,
+                      lists: dict[str, tuple[str, ...]]) -> str:
+    """The one-line reason for a file DuckDB could not read: what is wrong and where (byte offset, or record
+    position and field), never the text DuckDB quotes."""
     reason = clean_error(error)
     if "(MAX_FIELD_CHARS)" in reason:
-        return reason[reason.index("record "):]
+        match = re.search(r"record (\d+): (\w+) is longer than", reason)
+        if match:
+            return f"record {match.group(1)}: {match.group(2)} is longer than {int(limits.MAX_FIELD_CHARS):,} characters (MAX_FIELD_CHARS)"
+        return f"a value is longer than {int(limits.MAX_FIELD_CHARS):,} characters (MAX_FIELD_CHARS)"
     if "maximum_object_size" in reason:
         return (
             f"a record is larger than {limits.mib(2 * limits.MAX_JSON_OBJECT_BYTES)} (DuckDB's maximum_object_size, "
             "MAX_JSON_OBJECT_BYTES): a huge value, or not an array of dossier records"
         )
+    at = _AT_BYTE.search(reason)
+    where = f" at byte {at.group(1)}" if at else ""
+    problem = next((p for p in sorted(_JSON_PROBLEMS, key=len, reverse=True) if p in reason), None)
     if "control character" in reason:
-        return f"not valid JSON: a raw control character (a NUL byte?) inside a string: {reason}"
+        return f"not valid JSON: a raw control character (a NUL byte?) inside a string{where}"
     if "Malformed JSON" in reason:
-        return f"not valid JSON (truncated or corrupt): {reason}"
-    if "transform error" in reason or "Expected OBJECT" in reason:
-        return f"a record does not have the portal shape (every element an object, lists as arrays): {reason}"
-    return f"cannot be read as a JSON array of objects: {reason}"
+        return f"not valid JSON (truncated or corrupt): {problem or 'malformed'}{where}"
+    if "transform error" in reason or "Expected OBJECT" in reason or "Expected ARRAY" in reason:
+        return f"a record does not have the portal shape (every element an object, lists as arrays): {_shape_problem(con, path, lists)}"
+    return f"cannot be read as a JSON array of objects ({type(error).__name__})"
+
+
+def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, lists: dict[str, tuple[str, ...]]) -> str:
+    """Where the first record of the wrong shape is: 'record N is not an object' or 'record N: field F ...'.
+    A second read of the file, each element as JSON, only after the first read failed."""
+    checks = [f"CASE WHEN json_type(json) <> 'OBJECT' THEN 'is not an object' END"]
+    for name in lists:
+        checks.append(
+            f"CASE WHEN json_type(json, '$.{name}') NOT IN ('ARRAY', 'NULL') THEN ': {name} is not a list' "
+            f"WHEN len(list_filter(CAST(json_extract(json, '$.{name}[*]') AS JSON[]), "
+            f"lambda x: json_type(x) NOT IN ('OBJECT', 'NULL'))) > 0 THEN ': {name} holds an element that is not an object' END"
+        )
+    try:
+        row = con.execute(
+            f"""SELECT source_row, problem FROM (
+                    SELECT ordinality - 1 AS source_row, coalesce({", ".join(checks)}) AS problem
+                    FROM read_json($path, format = 'array', records = 'false', columns = {{'json': 'JSON'}},
+                                   maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY)
+                WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1""",
+            {"path": duckdb_path(path)},
+        ).fetchone()
+    except duckdb.Error:
+        row = None
+    if row is None:
+        return "a value of the wrong type"
+    position, problem = row
+    return f"record {position} {problem}" if problem.startswith("is") else f"record {position}{problem}"
 
 
 _NUL = "\x00"
@@ -444,7 +511,7 @@ def parse_dossiers(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataF
         params = {KEY_PARAM: pii_key}
         frames = {"dossiers": _finish(to_polars(con, _DOSSIERS_SQL, params), "dossiers", source)}
         for name, sql in _CHILDREN_SQL.items():
-            frames[name] = _finish(to_polars(con, sql, params if name == "identities" else None), name, source)
+            frames[name] = _finish(to_polars(con, sql, params if name in _KEYED_CHILDREN else None), name, source)
     finally:
         con.close()
     notes = neutralise_nul(frames, source.relpath)

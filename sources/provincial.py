@@ -9,7 +9,7 @@ source_row is the data row index (0-based) after the header; blank rows are skip
 
 from __future__ import annotations
 
-import zipfile
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 
@@ -33,7 +33,8 @@ from sources.labels import (
 from sources.lineage import lineage_exprs
 from sources.pii import pii_hash_expr
 from sources.schema import CANONICAL_SCHEMAS, TIMESTAMP_FIELDS, conform
-from sources.values import code, local_timestamp, lookup, raw
+from sources.text import identifier_expr, scrub_expr, strict_local_timestamp
+from sources.values import code, lookup, raw
 from sources.xlsx_zip import NOT_XLSX, check_xlsx
 
 HEADER_SEARCH_ROWS = 50  # the XLSX header must be within the first rows of the sheet
@@ -52,23 +53,32 @@ def canonical_dossiers(strings: pl.DataFrame, source: SourceFile, source_format:
     def null(name: str) -> pl.Expr:
         return pl.lit(None, dtype=schema[name]).alias(name)
 
+    def text(name: str) -> pl.Expr:  # free text that is kept: trimmed, identifiers scrubbed (sources/text.py)
+        return scrub_expr(code(name))
+
+    def raw_text(name: str) -> pl.Expr:
+        return scrub_expr(raw(name))
+
+    def date_raw(name: str) -> pl.Expr:  # as read when it parsed; scrubbed when it did not (a misplaced value)
+        return pl.when(strict_local_timestamp(code(name)).is_null()).then(raw_text(name)).otherwise(raw(name))
+
     out = df.select(
-        code("dossier_code").alias("dossier_code"),
-        code("procedure_code").alias("procedure_code"),
-        code("procedure_name").alias("procedure_name"),
+        identifier_expr("dossier_code").alias("dossier_code"),
+        identifier_expr("procedure_code").alias("procedure_code"),
+        text("procedure_name").alias("procedure_name"),
         null("field_code"),
-        code("field_name").alias("field_name"),
-        code("unit_name").alias("unit_name"),
+        text("field_name").alias("field_name"),
+        text("unit_name").alias("unit_name"),
         pl.when(code("channel").is_null())
         .then(pl.lit(EMPTY_CHANNEL, dtype=pl.Int8))
         .otherwise(lookup("channel", _CHANNELS, pl.Int8))
         .alias("channel"),
-        raw("channel").alias("channel_raw"),
+        raw_text("channel").alias("channel_raw"),
         lookup("status", _STATUSES, pl.Int8).alias("status"),
-        raw("status").alias("status_raw"),
+        raw_text("status").alias("status_raw"),
         null("applicant_type"),
-        *[local_timestamp(name).alias(name) for name in TIMESTAMP_FIELDS],
-        *[raw(name).alias(f"{name}_raw") for name in TIMESTAMP_FIELDS],
+        *[strict_local_timestamp(code(name)).alias(name) for name in TIMESTAMP_FIELDS],
+        *[date_raw(name).alias(f"{name}_raw") for name in TIMESTAMP_FIELDS],
         null("result_form"),
         null("submit_place"),
         null("has_digitised_component"),
@@ -80,7 +90,8 @@ def canonical_dossiers(strings: pl.DataFrame, source: SourceFile, source_format:
         pii_hash_expr("owner_phone", pii_key).alias("phone_hash"),
         null("email_hash"),
         pii_hash_expr("owner_address", pii_key).alias("address_hash"),
-        code("dossier_code").str.to_lowercase().str.contains("test", literal=True).fill_null(False).alias("is_test"),
+        identifier_expr("dossier_code").str.to_lowercase().str.contains("test", literal=True).fill_null(False)
+        .alias("is_test"),
         pl.col(ROW_INDEX).cast(pl.Int64).alias("source_row"),
         *lineage_exprs(source, source_format),
     )
@@ -106,15 +117,16 @@ def parse_csv(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame]
 
 
 def cell_text(value: object) -> str | None:
-    """An XLSX cell as the text an export would show; real dates as dd/MM/yyyy HH:mm:ss."""
+    """An XLSX cell as the text an export would show; real dates as dd/MM/yyyy HH:mm:ss (the year always with four
+    digits: a date cell of year 25 reads 0025, which the plausibility check refuses, never 25)."""
     if value is None:
         return None
     if isinstance(value, str):
         return value
     if isinstance(value, datetime):
-        return value.strftime("%d/%m/%Y %H:%M:%S")
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d} {value.hour:02d}:{value.minute:02d}:{value.second:02d}"
     if isinstance(value, date):
-        return value.strftime("%d/%m/%Y")
+        return f"{value.day:02d}/{value.month:02d}/{value.year:04d}"
     if isinstance(value, time):
         return value.strftime("%H:%M:%S")
     if isinstance(value, bool):
@@ -129,8 +141,28 @@ def _is_header(row: tuple) -> bool:
     return "stt" in names and bool(names & _DOSSIER_CODE_ALIASES)
 
 
-def read_xlsx_strings(path: Path, relpath: str) -> tuple[list[str | None], list[list[str | None]], list[int]]:
-    """(header cells, data rows as text, data row indexes) of the first sheet that has a header row.
+@dataclass
+class Sheet:
+    """One worksheet that has the export's header row: its header cells, its data rows as text, and each row's
+    source_row (data rows are numbered across the workbook: a later sheet goes on where the one before ended)."""
+
+    name: str
+    header: list[str | None]
+    rows: list[list[str | None]] = field(default_factory=list)
+    indexes: list[int] = field(default_factory=list)
+
+
+def _sheet_name(name: str) -> str:
+    """A sheet name for a note: printable, at most 40 characters."""
+    clean = "".join(c if c.isprintable() else "?" for c in str(name))
+    return repr(clean[:40] + ("..." if len(clean) > 40 else ""))
+
+
+def read_xlsx_sheets(path: Path, relpath: str) -> tuple[list[Sheet], list[str]]:
+    """Every worksheet that has a header row (a row that names `STT` and a dossier-code alias within its first
+    HEADER_SEARCH_ROWS rows), hidden ones included, in workbook order; and notes naming the sheets not read (empty,
+    or without such a header: a notes sheet, a summary) and the hidden sheets read. No records are dropped without
+    a word. A workbook with no such sheet is refused, naming its sheets.
 
     The zip container is checked first (sources/xlsx_zip.py: zip bombs, files that are not XLSX). Rows are read at
     most MAX_COLUMNS wide (the header search) or header-wide (the data), and at most MAX_XLSX_ROWS deep, so a
@@ -141,56 +173,91 @@ def read_xlsx_strings(path: Path, relpath: str) -> tuple[list[str | None], list[
     check_xlsx(path, relpath)
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
+    except Exception as error:  # zipfile, KeyError, OSError, ValueError, openpyxl's InvalidFileException and friends
         raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__})") from None
-    except Exception as error:  # openpyxl raises its own InvalidFileException and friends
-        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__})") from None
+    sheets: list[Sheet] = []
+    notes: list[str] = []
+    names: list[str] = []
+    next_row = 0
     try:
-        for sheet in workbook.worksheets:
-            sheet.reset_dimensions()  # some writers record a wrong sheet size; read every row
-            header, header_row = None, 0
-            rows = sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=limits.MAX_COLUMNS, values_only=True)
+        for ws in workbook.worksheets:
+            names.append(_sheet_name(ws.title))
+            hidden = getattr(ws, "sheet_state", "visible") != "visible"
+            ws.reset_dimensions()  # some writers record a wrong sheet size; read every row
+            header, header_row, filled = None, 0, 0
+            rows = ws.iter_rows(max_row=HEADER_SEARCH_ROWS, max_col=limits.MAX_COLUMNS, values_only=True)
             for number, row in enumerate(rows, start=1):
                 if _is_header(row):
                     header, header_row = [cell_text(v) for v in row], number
                     break
+                if any(c is not None and str(c).strip(WHITESPACE) for c in map(cell_text, row)):
+                    filled += 1
             if header is None:
+                if filled:
+                    notes.append(f"{relpath}: sheet {_sheet_name(ws.title)} not read: no header row with 'STT' and a "
+                                 f"dossier-code column in its first {HEADER_SEARCH_ROWS} rows (not export data)")
+                else:
+                    notes.append(f"{relpath}: sheet {_sheet_name(ws.title)} is empty, not read")
                 continue
             while header and (header[-1] is None or not header[-1].strip(WHITESPACE)):
                 header.pop()
+            sheet = Sheet(ws.title, header)
             width = len(header)
-            data, indexes = [], []
-            rows = sheet.iter_rows(min_row=header_row + 1, max_col=width, values_only=True)
-            for index, row in enumerate(rows):
+            index = -1
+            for index, row in enumerate(ws.iter_rows(min_row=header_row + 1, max_col=width, values_only=True)):
                 if header_row + 1 + index > limits.MAX_XLSX_ROWS:
                     raise SourceError(
                         relpath,
-                        f"the sheet goes past row {limits.MAX_XLSX_ROWS:,} (MAX_XLSX_ROWS, Excel's own limit)",
+                        f"the sheet goes past row {limits.MAX_XLSX_ROWS:,} (MAX_XLSX_ROWS, Excel's own limit): "
+                        f"sheet {_sheet_name(ws.title)}",
                     )
                 cells = [cell_text(v) for v in row[:width]]
                 if not any(c is not None and c.strip(WHITESPACE) for c in cells):
                     continue  # blank row (trailing rows, spacer rows)
                 cells.extend([None] * (width - len(cells)))
-                data.append(cells)
-                indexes.append(index)
-            return header, data, indexes
+                sheet.rows.append(cells)
+                sheet.indexes.append(next_row + index)
+            next_row += index + 1
+            sheets.append(sheet)
+            if hidden:
+                notes.append(f"{relpath}: hidden sheet {_sheet_name(ws.title)} read ({len(sheet.rows)} records)")
     except SourceError:
         raise
-    except Exception as error:  # a corrupt sheet inside a valid zip
-        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__}: {str(error)[:200]})") from None
+    except Exception as error:  # a corrupt sheet inside a valid zip (the message may quote a cell: not kept)
+        raise SourceError(relpath, f"{NOT_XLSX} ({type(error).__name__} in sheet {names[-1] if names else '?'})") from None
     finally:
         workbook.close()
-    aliases = " or ".join(repr(a) for a in HEADER_ALIASES["dossier_code"])
-    raise SourceError(
-        relpath, f"no header row: no sheet has a row with 'STT' and {aliases} in its first {HEADER_SEARCH_ROWS} rows"
-    )
+    if not sheets:
+        aliases = " or ".join(repr(a) for a in HEADER_ALIASES["dossier_code"])
+        raise SourceError(
+            relpath,
+            f"no header row: no sheet has a row with 'STT' and {aliases} in its first {HEADER_SEARCH_ROWS} rows "
+            f"(sheets: {', '.join(names) or 'none'})",
+        )
+    if len(sheets) > 1:
+        read = ", ".join(f"{_sheet_name(sh.name)} ({len(sh.rows)})" for sh in sheets)
+        notes.append(f"{relpath}: {len(sheets)} sheets of records read: {read}")
+    return sheets, notes
 
 
 def parse_xlsx(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    header, data, indexes = read_xlsx_strings(source.path, source.relpath)
-    headers = resolve_headers(header, HEADER_ALIASES, REQUIRED_HEADERS, source.relpath)
-    columns = {ROW_INDEX: pl.Series(ROW_INDEX, indexes, dtype=pl.Int64)}
-    for canonical, i in headers.columns.items():
-        columns[canonical] = pl.Series(canonical, [row[i] for row in data], dtype=pl.String)
-    strings = pl.DataFrame(columns)
-    return {"dossiers": canonical_dossiers(strings, source, "provincial_xlsx", pii_key)}, headers.notes
+    sheets, notes = read_xlsx_sheets(source.path, source.relpath)
+    parts = []
+    for sheet in sheets:
+        try:
+            headers = resolve_headers(sheet.header, HEADER_ALIASES, REQUIRED_HEADERS, source.relpath)
+        except SourceError as error:
+            if len(sheets) == 1:
+                raise
+            raise SourceError(source.relpath, f"sheet {_sheet_name(sheet.name)}: {error.reason}") from None
+        if len(sheets) > 1:
+            prefix = source.relpath + ": "
+            notes += [f"{prefix}sheet {_sheet_name(sheet.name)}: {n.removeprefix(prefix)}" for n in headers.notes]
+        else:
+            notes += headers.notes
+        columns = {ROW_INDEX: pl.Series(ROW_INDEX, sheet.indexes, dtype=pl.Int64)}
+        for canonical, i in headers.columns.items():
+            columns[canonical] = pl.Series(canonical, [row[i] for row in sheet.rows], dtype=pl.String)
+        parts.append(pl.DataFrame(columns))
+    strings = pl.concat(parts, how="diagonal") if len(parts) > 1 else parts[0]
+    return {"dossiers": canonical_dossiers(strings, source, "provincial_xlsx", pii_key)}, notes

@@ -6,7 +6,9 @@
 
 Every parser takes the PII key like the others (sources/registry.py); task files carry no personal values, so it is
 not used. Every listed header is required. Values that do not parse (a date, a percentage, a status label) become null and
-are counted in the notes.
+are counted in the notes; dates are d/M/yyyy with a four-digit year (a two-digit year does not parse). Codes are
+identifiers and names are free text as sources/text.py says (invisible characters at the ends removed; ID, phone and
+e-mail patterns in names scrubbed).
 """
 
 from __future__ import annotations
@@ -25,9 +27,20 @@ from sources.labels import (
 )
 from sources.lineage import lineage_exprs
 from sources.schema import conform
-from sources.values import code, local_date, lookup, unparsed_count
+from sources.text import identifier_expr, scrub_expr, strict_local_date
+from sources.values import code, lookup, unparsed_count
 
 SOURCE_FORMAT = "tasks_csv"
+
+
+def local_date(column: str) -> pl.Expr:
+    """d/M/yyyy only (sources/text.py): a two-digit year is unreadable (null, counted in the notes), never 0025."""
+    return strict_local_date(code(column))
+
+
+def text(column: str) -> pl.Expr:
+    """Free text that is kept (names of communes, tasks, units; labels): identifiers scrubbed (sources/text.py)."""
+    return scrub_expr(code(column))
 _TASK_STATUS = normalised_table(TASK_STATUS_LABELS)
 
 
@@ -69,10 +82,10 @@ def parse_commune_tasks(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.
     )
     out = df.select(
         pl.lit(source.snapshot_date, dtype=pl.Date).alias("snapshot_date"),
-        code("commune_code").alias("commune_code"),
-        code("commune_name").alias("commune_name"),
-        code("task_code").alias("task_code"),
-        code("task_name").alias("task_name"),
+        identifier_expr("commune_code").alias("commune_code"),
+        text("commune_name").alias("commune_name"),
+        identifier_expr("task_code").alias("task_code"),
+        text("task_name").alias("task_name"),
         is_done.alias("is_done"),
         local_date("updated_on").alias("updated_on"),
         *_lineage(source),
@@ -93,11 +106,11 @@ def parse_province_tasks(source: SourceFile, pii_key: str) -> tuple[dict[str, pl
         },
     )
     out = df.select(
-        code("task_code").alias("task_code"),
-        code("task_name").alias("task_name"),
-        code("lead_unit").alias("lead_unit"),
+        identifier_expr("task_code").alias("task_code"),
+        text("task_name").alias("task_name"),
+        text("lead_unit").alias("lead_unit"),
         local_date("deadline").alias("deadline"),
-        code("status_label").alias("status_label"),
+        text("status_label").alias("status_label"),
         is_done.alias("is_done"),
         local_date("done_on").alias("done_on"),
         pl.lit(source.snapshot_date, dtype=pl.Date).alias("snapshot_date"),
@@ -124,8 +137,8 @@ def parse_province_snapshot(source: SourceFile, pii_key: str) -> tuple[dict[str,
     )
     out = df.select(
         local_date("snapshot_date").alias("snapshot_date"),
-        code("province_code").alias("province_code"),
-        code("province_name").alias("province_name"),
+        identifier_expr("province_code").alias("province_code"),
+        text("province_name").alias("province_name"),
         _percent("online_ratio_pct").alias("online_ratio_pct"),
         _percent("commune_task_pct").alias("commune_task_pct"),
         *_lineage(source),

@@ -76,7 +76,7 @@ class StagedFile:
         tmp.replace(target)
 
     def read_frame(self, stage: str, entity: str) -> pl.DataFrame:
-        return pl.read_parquet(self.frame_path(stage, entity))
+        return pl.read_parquet(self.frame_path(stage, entity), glob=False)  # a path, never a pattern
 
     def save(self) -> None:
         self.path.mkdir(parents=True, exist_ok=True)

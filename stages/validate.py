@@ -224,7 +224,7 @@ def _finish(w: _FileWork, progress: Callable[[str], None] | None) -> None:
 def validation_summary(staged: list[StagedFile]) -> pl.DataFrame:
     """One row per (entity, expectation) over the validated files: how many records it saw, how many failed, a
     sample of failing values (already masked where personal), and whether it held everywhere."""
-    parts = [pl.read_parquet(sf.validations_path) for sf in staged
+    parts = [pl.read_parquet(sf.validations_path, glob=False) for sf in staged
              if sf.outcome == "validated" and sf.validations_path.is_file()]
     if not parts:
         return pl.DataFrame()

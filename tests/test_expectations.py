@@ -199,6 +199,9 @@ def dossiers_frame(rows) -> pl.DataFrame:
         pl.lit("4f2a" * 16).alias("owner_id_hash"),
         pl.lit("portal/hoso-20250705-01.json").alias("source_file"),
         pl.int_range(n, dtype=pl.Int64).alias("source_row"),
+        # read by the date checks (date_unreadable, date_implausible): no other date, no raw text, no batch time
+        *[pl.lit(None, pl.Datetime("us", TZ)).alias(c) for c in ("submitted_at", "due_at", "refused_at", "observed_at")],
+        *[pl.lit(None, pl.String).alias(f"{c}_at_raw") for c in ("submitted", "due", "processed", "returned", "refused")],
     )
 
 

@@ -272,7 +272,7 @@ def test_portal_children_counts_positions_and_values() -> None:
     child_columns = [c for c in CANONICAL_SCHEMAS["documents"] if c not in CANONICAL_SCHEMAS["dossiers"] and c != "position"]
     assert docs.select(child_columns).row(1, named=True) == {
         "file_id": "F2",
-        "file_name": "giay_chung_sinh.pdf",
+        "file_name": pii_hash("giay_chung_sinh.pdf", KEY),  # attachment names are pseudonymised (contract §3)
         "is_deleted": True,
         "component_code": "TP02",
         "is_digitised": False,
@@ -289,7 +289,7 @@ def test_portal_children_counts_positions_and_values() -> None:
     ]
     results = frames["results"]
     assert results.select(*key, "document_name", "component_code", "document_id", "result_code").rows() == [
-        ("000.17.29.H40-250701-0001", 0, 0, "Giấy khai sinh", "KQ01", "G1", "GKS-2025-1")
+        ("000.17.29.H40-250701-0001", 0, 0, pii_hash("Giấy khai sinh", KEY), "KQ01", "G1", "GKS-2025-1")
     ]
     ids = frames["identities"]
     assert ids.select(*key, "id_type", "id_hash").rows() == [
@@ -314,7 +314,7 @@ def test_portal_history() -> None:
             "handler_title": "Công chức tư pháp - hộ tịch",
             "handled_at": at(2025, 7, 1, 9, 0, 0),
             "department": "Bộ phận một cửa",
-            "action": "Tiếp nhận hồ sơ",
+            "action": pii_hash("Tiếp nhận hồ sơ", KEY),
             "status": "2",
             "started_at": at(2025, 7, 1, 8, 30, 15),
             "deadline_at": at(2025, 7, 3, 17, 0, 0),
@@ -327,7 +327,7 @@ def test_portal_history() -> None:
             "handler_title": "Phó Chủ tịch",
             "handled_at": at(2025, 7, 2, 9, 30, 0),
             "department": "Lãnh đạo UBND",
-            "action": "Ký duyệt",
+            "action": pii_hash("Ký duyệt", KEY),
             "status": "9",
             "started_at": at(2025, 7, 1, 9, 0, 0),
             "deadline_at": None,

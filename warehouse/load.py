@@ -16,6 +16,7 @@ from typing import Callable
 import duckdb
 
 from sources.registry import FRAMES, FrameSpec
+from sources.text import duckdb_path
 from stages.faults import crash_point
 from stages.staging import StagedFile, duplicate_reason
 from warehouse.db import sql_text
@@ -52,8 +53,14 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
     ).fetchall()]
 
 
+def _files(paths: str | list[str]) -> str | list[str]:
+    """Paths as read_parquet must be given them: DuckDB reads its argument as a glob pattern (sources/text.py)."""
+    return duckdb_path(paths) if isinstance(paths, str) else [duckdb_path(p) for p in paths]
+
+
 def _parquet_columns(con: duckdb.DuckDBPyConnection, paths: str | list[str]) -> set[str]:
-    return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)", [paths]).fetchall()}
+    return {r[0] for r in con.execute("DESCRIBE SELECT * FROM read_parquet(?, union_by_name = true)",
+                                      [_files(paths)]).fetchall()}
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], load_id: str) -> None:
@@ -62,7 +69,7 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, paths: str | list[str], 
     select = ", ".join(f'"{c}"' for c in cols)
     names = ", ".join(f'"{c}"' for c in cols + ["load_id"])
     con.execute(f"INSERT INTO {table} ({names}) SELECT {select}, ? FROM read_parquet(?, union_by_name = true)",
-                [load_id, paths])
+                [load_id, _files(paths)])
 
 
 def _replace_scope(con: duckdb.DuckDBPyConnection, target: FrameSpec, path: str) -> None:
@@ -71,7 +78,7 @@ def _replace_scope(con: duckdb.DuckDBPyConnection, target: FrameSpec, path: str)
         con.execute(f"DELETE FROM {target.table}")
     elif target.replace == "snapshot_date":
         con.execute(f"DELETE FROM {target.table} WHERE snapshot_date IN "
-                    "(SELECT DISTINCT snapshot_date FROM read_parquet(?))", [path])
+                    "(SELECT DISTINCT snapshot_date FROM read_parquet(?))", [_files(path)])
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> None:
@@ -99,7 +106,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
                 SELECT ?, {"q.dossier_code" if has_code else "NULL"}, q.reason, q.reasons, q.failed_values,
                        to_json(q), q.source_file, q.source_sha256, q.source_row, ?, NULL
                 FROM read_parquet(?) q""",
-            [entity, load_id, path],
+            [entity, load_id, _files(path)],
         )
     vpath = sf.validations_path
     if vpath.is_file():
@@ -107,7 +114,7 @@ def _load_file(con: duckdb.DuckDBPyConnection, sf: StagedFile, load_id: str) -> 
             """INSERT INTO meta.validations BY NAME
                SELECT ? AS load_id, ? AS source_file, v.* EXCLUDE (entity), now() AS validated_at
                FROM read_parquet(?) v""",
-            [load_id, sf.relpath, str(vpath)],
+            [load_id, sf.relpath, _files(str(vpath))],
         )
 
 

@@ -1,6 +1,7 @@
 -- Child tables of portal observations (the nested lists of a dossier object), keyed by the parent observation
 -- (source_sha256, source_row) and the position in the list; dossier_code repeated for joins.
--- grain: (source_sha256, source_row, position).
+-- grain: (source_sha256, source_row, position). file_name and document_name are keyed pseudonyms of the names as sent
+-- (they name people); fee names and forms are kept with ID, phone and e-mail patterns scrubbed (sources/text.py).
 CREATE TABLE IF NOT EXISTS core.dossier_documents (
     dossier_code VARCHAR, position INTEGER, file_id VARCHAR, file_name VARCHAR, is_deleted BOOLEAN,
     component_code VARCHAR, is_digitised BOOLEAN, is_reused BOOLEAN, from_national_store BOOLEAN,
@@ -22,6 +23,7 @@ CREATE TABLE IF NOT EXISTS core.dossier_identities (
     source_file VARCHAR, source_sha256 VARCHAR, source_row BIGINT, load_id VARCHAR
 );
 -- core.processing_steps: the processing history pushed beside each portal batch. grain: (source_sha256, source_row).
+-- action is the keyed pseudonym of the step's note (NoiDungXuLy); handler_title, department, status are scrubbed.
 CREATE TABLE IF NOT EXISTS core.processing_steps (
     dossier_code VARCHAR, handler_hash VARCHAR, handler_title VARCHAR, handled_at TIMESTAMPTZ, department VARCHAR,
     action VARCHAR, status VARCHAR, started_at TIMESTAMPTZ, deadline_at TIMESTAMPTZ,
