@@ -3,7 +3,9 @@ the published figures from records, the defect outcomes of the ground-truth mani
 the absence of personal data in the analysts' snapshot."""
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
@@ -367,7 +369,7 @@ def test_definitions_are_the_warehouse_tables():
 
     assert {k.to_user_string() for k in marts_only.selection.resolve(graph)} == {
         "marts", "analytics/snapshot", "analytics/report"}
-    assert defs.get_sensor_def("landing_sensor") and defs.get_schedule_def("daily_after_cutoff")
+    assert defs.resolve_sensor_def("landing_sensor") and defs.resolve_schedule_def("daily_after_cutoff")
 
 
 def test_each_table_carries_its_own_metadata(small_world_dir, tmp_path):
@@ -414,3 +416,36 @@ def test_sensor_waits_for_files_to_settle():
     keys2, cursor2 = changed_partitions(cursor, current, now + 20 * 10**9, "2026-11-26")
     assert keys2 == {"2025-07-02"}  # settled by now; the others are known
     assert changed_partitions(cursor2, current, now + 40 * 10**9, "2026-11-26")[0] == set()
+
+
+def test_a_run_with_reference_files_only(small_world_dir, tmp_path):
+    """No dated file: the run selects the assets without partitions (reference tables, marts, snapshot, report)."""
+    landing = tmp_path / "landing"
+    shutil.copytree(small_world_dir / "reference", landing / "reference")
+    settings = make_settings(tmp_path, landing)
+    with DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance)
+        done = {k.to_user_string() for k in instance.get_asset_keys()
+                if instance.get_latest_materialization_event(k) is not None}
+    assert done == {*REF, "marts", "analytics/snapshot", "analytics/report"}
+    assert settings.analytics_db.is_file() and (settings.docs_dir / "report.html").is_file()
+
+
+def test_sensor_reads_the_landing_folder_of_its_paths_resource(tmp_path):
+    from dagster import build_sensor_context
+
+    from assets.resources import PathsResource
+    from pipelines.definitions import defs
+
+    landing = tmp_path / "landing"
+    (landing / "portal").mkdir(parents=True)
+    (landing / "portal" / "hoso-20250701-01.json").write_text("[]")
+    old = time.time() - 60
+    os.utime(landing / "portal" / "hoso-20250701-01.json", (old, old))
+    paths = PathsResource(landing_dir=str(landing), staging_dir=str(tmp_path / "staging"),
+                          analytics_db=str(tmp_path / "a.duckdb"), docs_dir=str(tmp_path / "docs"))
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with build_sensor_context(resources={"paths": paths}) as context:
+        requests = list(sensor(context))
+    assert [r.partition_key for r in requests] == ["2025-07-01"]
+    assert requests[0].tags["hoso/files"] == "1: portal/hoso-20250701-01.json"
