@@ -1,6 +1,6 @@
 """Reference tables: units, procedures and the published figures, extracted, validated and loaded whole (they are
-small and every dossier check needs them), one asset per table. Files that match no known export are recorded here
-as rejected."""
+small and every dossier check needs them), one asset per table. Files without a day (name or content) load here
+too, into their own tables; files that match no known export are recorded here as rejected."""
 
 
 from dagster import AssetExecutionContext, AssetSpec, MaterializeResult, MetadataValue, multi_asset
