@@ -6,30 +6,31 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.common import partition_keys
-from pipelines.partitions import DAILY, SINGLE_RUN
-from pipelines.resources import LandingResource, WarehouseResource
+from assets.partitions import DAILY, SINGLE_RUN, partition_keys
+from assets.resources import PathsResource, WarehouseResource
 from sources.discover import discover
 from stages.extract import extract_files, partition_of
 from warehouse.load import seen_files
 
 
 @asset(
+    key=["staging", "extracted_exports"],
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
-    group_name="extract",
-    kinds={"python", "duckdb", "polars"},
+    group_name="staging",
+    kinds={"python", "polars", "parquet"},
     owners=["team:data-engineering"],
     description="Portal JSON batches, provincial CSV/XLSX exports and task exports of the partition's days, parsed "
     "into canonical Polars frames with lineage (staged as Parquet). Files already recorded are skipped.",
 )
-def extracted_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+def extracted_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
+                      paths: PathsResource) -> MaterializeResult:
     t0 = time.perf_counter()
     keys = set(partition_keys(context))
-    files = [f for f in discover(landing.landing, landing.hash_cache) if partition_of(f) in keys]
+    files = [f for f in discover(paths.landing, paths.hash_cache) if partition_of(f) in keys]
     with warehouse.writer() as con:
         seen, loaded = seen_files(con)
-    staged = extract_files(files, landing.landing, landing.staging, landing.pii_key(), seen, loaded, context.log.debug)
+    staged = extract_files(files, paths.landing, paths.staging, paths.pii_key(), seen, loaded, context.log.debug)
     rejected = [f"{s.relpath}: {s.reason}" for s in staged if s.outcome == "rejected"]
     return MaterializeResult(metadata={
         "files_in_partitions": len(files),

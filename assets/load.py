@@ -1,12 +1,14 @@
 """Load stage: the validated files of the run's partitions merged into the warehouse in one transaction
-(warehouse/load.py): observations, children, tasks, quarantine, validation history, files and the current state."""
+(warehouse/load.py). One asset per table the transaction writes: observations, current state, child tables, tasks,
+quarantine, and the load, file and validation history; each materialization carries its table's row count, the
+rows this load added and its column schema."""
 
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
-from assets.common import partition_keys
-from pipelines.partitions import DAILY, SINGLE_RUN
-from pipelines.resources import LandingResource, WarehouseResource
+from assets.partitions import DAILY, SINGLE_RUN, partition_keys
+from assets.resources import PathsResource, WarehouseResource
+from assets.tables import DESCRIPTIONS, LOAD_TABLES, row_counts, table_key, table_metadata
 from stages.staging import prune, staged_files
 from warehouse.load import load_files, new_load_id, seen_files
 
@@ -23,43 +25,49 @@ def files_text(rows: list[tuple[str, str]]) -> str:
     return "\n".join(lines) or "none"
 
 
-@asset(
+def load_figures(load: dict | None, files: list[tuple[str, str]]) -> dict[str, dict]:
+    """The load's own figures, on the tables they describe. Nothing new: the same numeric keys as a load, so the
+    plots over time show a zero rather than a gap."""
+    load = load or {"load_id": "nothing new", "files": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
+                    "rows_warned": 0}
+    figures = {k: load[k] for k in ("load_id", "files", "rows_read", "rows_loaded", "rows_quarantined",
+                                    "rows_warned")}
+    if load.get("seconds") is not None:
+        figures["seconds"] = load["seconds"]
+    return {
+        "meta.loads": figures,
+        "meta.files": {"load_id": load["load_id"], "files": load["files"],
+                       "loaded_files": MetadataValue.text(files_text(files))},
+        "core.dossier_observations": {"load_id": load["load_id"], "rows_loaded": load["rows_loaded"]},
+        "core.quarantine": {"load_id": load["load_id"], "rows_quarantined": load["rows_quarantined"]},
+    }
+
+
+@multi_asset(
+    name="load",
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
-    group_name="load",
-    kinds={"duckdb"},
-    owners=["team:data-engineering"],
-    deps=["validated_files"],
-    description="core.dossier_observations (append-only history), core.dossiers (current state, one row per "
-    "dossier code), child tables, tasks, core.quarantine, meta.loads and meta.files, in one transaction per load. "
-    "Each materialization lists the files it loaded (metadata `loaded_files`) and counts the rows loaded and "
-    "quarantined (plotted over time in the asset's Plots tab).",
+    specs=[AssetSpec(table_key(t), deps=[AssetKey(["staging", "validated_exports"])], group_name=t.split(".")[0],
+                     kinds={"duckdb"}, owners=["team:data-engineering"], description=DESCRIPTIONS[t])
+           for t in LOAD_TABLES],
+    description="One DuckDB transaction per load writes all these tables, or none. meta/files lists the files of "
+    "the load (metadata `loaded_files`); meta/loads carries its figures (rows loaded and quarantined, plotted over "
+    "time in the Plots tab).",
 )
-def loaded_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+def load(context: AssetExecutionContext, warehouse: WarehouseResource, paths: PathsResource):
     keys = partition_keys(context)
-    staged = staged_files(landing.staging, keys)
+    staged = staged_files(paths.staging, keys)
     with warehouse.writer() as con:
-        load = load_files(con, staged, new_load_id(), run_id=context.run.run_id,
+        before = row_counts(con, LOAD_TABLES)
+        done = load_files(con, staged, new_load_id(), run_id=context.run.run_id,
                           partition_range=f"{keys[0]}..{keys[-1]}" if keys else None)
-        dossiers = con.execute("SELECT count(*) FROM core.dossiers").fetchone()[0]
+        tables = table_metadata(con, LOAD_TABLES, before)
         files = con.execute("SELECT relpath, outcome FROM meta.files WHERE load_id = ? ORDER BY relpath",
-                            [load["load_id"]]).fetchall() if load else []
-        prune(landing.staging, seen_files(con)[0])
-    if load is None:
-        # The same numeric keys as a load, so the plots over time show a zero rather than a gap.
-        return MaterializeResult(metadata={
-            "load_id": "nothing new", "files": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0,
-            "rows_warned": 0, "dossiers_in_warehouse": dossiers, "loaded_files": MetadataValue.text("none")})
-    context.log.info(f"load {load['load_id']}: {sum(o == 'loaded' for _, o in files)} files loaded, "
-                     f"{sum(o != 'loaded' for _, o in files)} rejected or duplicate")
-    return MaterializeResult(metadata={
-        "load_id": load["load_id"],
-        "files": load["files"],
-        "loaded_files": MetadataValue.text(files_text(files)),
-        "rows_read": load["rows_read"],
-        "rows_loaded": load["rows_loaded"],
-        "rows_quarantined": load["rows_quarantined"],
-        "rows_warned": load["rows_warned"],
-        "dossiers_in_warehouse": dossiers,
-        "seconds": load["seconds"],
-    })
+                            [done["load_id"]]).fetchall() if done else []
+        prune(paths.staging, seen_files(con)[0])
+    if done:
+        context.log.info(f"load {done['load_id']}: {sum(o == 'loaded' for _, o in files)} files loaded, "
+                         f"{sum(o != 'loaded' for _, o in files)} rejected or duplicate")
+    figures = load_figures(done, files)
+    for t in LOAD_TABLES:
+        yield MaterializeResult(asset_key=table_key(t), metadata={**tables[t], **figures.get(t, {})})

@@ -6,7 +6,8 @@ from datetime import datetime
 
 from dagster import AssetExecutionContext, Config, MaterializeResult, MetadataValue, asset
 
-from pipelines.resources import WarehouseResource
+from assets.resources import WarehouseResource
+from assets.tables import LOAD_TABLES, REF_TABLES, table_key
 from warehouse.marts import MartParams, build_marts
 
 
@@ -31,7 +32,8 @@ class MartsConfig(Config):
     group_name="marts",
     kinds={"duckdb", "sql"},
     owners=["team:data-engineering"],
-    deps=["loaded_files", "reference_tables"],
+    # the core and reference tables the marts read (the load's history tables too: the marts follow each load)
+    deps=[table_key(t) for t in LOAD_TABLES + REF_TABLES],
     description="marts.* in the warehouse: fct_case_files, online ratios by level / commune / procedure / agency "
     "under definitions A-D, daily trend, task progress, province ranking and the reconciliation with the report. "
     "Config: reporting window, home province, online-ratio definition (A-D), commune target. Metadata per "
@@ -57,3 +59,8 @@ def marts(context: AssetExecutionContext, config: MartsConfig, warehouse: Wareho
     meta["published_figures_total"] = int(recon[0])
     meta["seconds"] = round(sum(s["seconds"] for s in stats.values()), 3)
     return MaterializeResult(metadata=meta)
+
+
+# What the analysts' snapshot is built from: every asset of this module (one asset here; one per dbt model when the
+# marts are dbt assets).
+MARTS_KEYS = list(marts.keys)

@@ -1,38 +1,56 @@
 """Publish stage: the analysts' snapshot at HOSO_ANALYTICS_DB, marts only, swapped in atomically
-(warehouse/publish.py)."""
+(warehouse/publish.py); then the static HTML report read from that snapshot alone (reports/html.py)."""
 
 
 import time
 from pathlib import Path
 
-from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, AssetKey, MaterializeResult, MetadataValue, asset
 
-from pipelines.resources import LandingResource, WarehouseResource
+from assets.marts import MARTS_KEYS
+from assets.resources import PathsResource, WarehouseResource
 from reports.html import render_report
 from warehouse.publish import publish
 
+SNAPSHOT = AssetKey(["analytics", "snapshot"])
+
 
 @asset(
-    group_name="publish",
+    key=SNAPSHOT,
+    group_name="analytics",
     kinds={"duckdb"},
     owners=["team:data-engineering"],
-    deps=["marts"],
+    deps=MARTS_KEYS,
     description="The analysts' read-only DuckDB snapshot (schema marts, every table and column commented, no "
-    "personal data), written aside and renamed over the previous one so readers never block or see a half state; "
-    "then the static HTML report (metadata `report`: its file:// link and path).",
+    "personal data), written aside and renamed over the previous one so readers never block or see a half state.",
 )
-def analytics_snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource) -> MaterializeResult:
+def snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, paths: PathsResource) -> MaterializeResult:
     t0 = time.perf_counter()
     with warehouse.writer() as con:
-        out = publish(con, landing.analytics_db)
-    # The static report reads only the snapshot just published.
-    report = render_report(Path(out["path"]), Path(landing.docs_dir) / "report.html")
+        out = publish(con, paths.analytics_db)
     return MaterializeResult(metadata={
         "path": MetadataValue.path(out["path"]),
-        "report": MetadataValue.url(report.resolve().as_uri()),
-        # Browsers do not follow file:// links from an http page: the path is there to copy.
-        "report_path": MetadataValue.path(str(report.resolve())),
         "tables": len(out["tables"]),
         **{f"rows.{t}": n for t, n in out["tables"].items()},
+        "seconds": round(time.perf_counter() - t0, 3),
+    })
+
+
+@asset(
+    key=["analytics", "report"],
+    group_name="analytics",
+    kinds={"html"},
+    owners=["team:data-engineering"],
+    deps=[SNAPSHOT],
+    description="The static HTML report (one page, no script, works offline), read from the snapshot alone. "
+    "Metadata `report`: its file:// link; `report_path`: its path to copy.",
+)
+def report(context: AssetExecutionContext, paths: PathsResource) -> MaterializeResult:
+    t0 = time.perf_counter()
+    out = render_report(Path(paths.analytics_db), paths.docs / "report.html")
+    return MaterializeResult(metadata={
+        "report": MetadataValue.url(out.resolve().as_uri()),
+        # Browsers do not follow file:// links from an http page: the path is there to copy.
+        "report_path": MetadataValue.path(str(out.resolve())),
         "seconds": round(time.perf_counter() - t0, 3),
     })

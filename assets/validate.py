@@ -3,7 +3,6 @@ reasons, warnings are counted (stages/validate.py, expectations/). One asset che
 the UI; the blocking check stops the marts when the quarantined share says something systemic is wrong."""
 
 import time
-from pathlib import Path
 
 import polars as pl
 from dagster import (
@@ -11,29 +10,32 @@ from dagster import (
     AssetCheckSeverity,
     AssetCheckSpec,
     AssetExecutionContext,
+    AssetKey,
     MaterializeResult,
     MetadataValue,
     asset,
 )
 
-from assets.common import partition_keys
+from assets.partitions import DAILY, SINGLE_RUN, partition_keys
+from assets.resources import PathsResource, WarehouseResource
+from assets.tables import REF_TABLES, table_key
+from expectations.docs import build_data_docs
 from expectations.suites import suite_names
-from pipelines.partitions import DAILY, SINGLE_RUN
-from pipelines.resources import LandingResource, WarehouseResource
 from reports.validation_summary import render_validation_summary
 from stages.staging import staged_files
 from stages.validate import Reference, validate_files, validation_summary
 
 # Above this share of quarantined records the batch is not a few bad rows but a broken export or a broken rule.
 MAX_QUARANTINED_SHARE = 0.05
+VALIDATED = AssetKey(["staging", "validated_exports"])
 
 SUITE_CHECKS = [
-    AssetCheckSpec(f"suite_{name}", asset="validated_files",
+    AssetCheckSpec(f"suite_{name}", asset=VALIDATED,
                    description=f"Great Expectations suite expectations/suites/{name}.json over this run's records")
     for name in suite_names()
 ]
 BLOCKING_CHECK = AssetCheckSpec(
-    "quarantined_share", asset="validated_files", blocking=True,
+    "quarantined_share", asset=VALIDATED, blocking=True,
     description=f"At most {MAX_QUARANTINED_SHARE:.0%} of the records read are quarantined; above that the marts "
     "are not rebuilt (blocking).",
 )
@@ -72,35 +74,34 @@ def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
 
 
 @asset(
+    key=VALIDATED,
     partitions_def=DAILY,
     backfill_policy=SINGLE_RUN,
-    group_name="validate",
-    kinds={"great_expectations", "polars"},
+    group_name="staging",
+    kinds={"great_expectations", "polars", "parquet"},
     owners=["team:data-engineering"],
-    deps=["extracted_files", "reference_tables"],
+    deps=[AssetKey(["staging", "extracted_exports"]), *(table_key(t) for t in REF_TABLES)],
     check_specs=[*SUITE_CHECKS, BLOCKING_CHECK],
     description="Each staged file checked against its entity's expectation suite (expectations/suites/*.json); "
     "failing records are split into the quarantine with their reasons, never dropped. Checks: one per suite "
     "(warn) and quarantined_share (blocking). Metadata `data_docs`: the Great Expectations data docs.",
 )
-def validated_files(context: AssetExecutionContext, warehouse: WarehouseResource, landing: LandingResource):
+def validated_exports(context: AssetExecutionContext, warehouse: WarehouseResource, paths: PathsResource):
     t0 = time.perf_counter()
     with warehouse.writer() as con:
         ref = Reference.from_warehouse(con)
     outcomes: list = []
-    staged = validate_files(staged_files(landing.staging, partition_keys(context)), ref, context.log.debug, outcomes)
+    staged = validate_files(staged_files(paths.staging, partition_keys(context)), ref, context.log.debug, outcomes)
     validated = [s for s in staged if s.outcome == "validated"]
     read = sum(s.records_read for s in validated)
     quarantined = sum(s.records_quarantined for s in validated)
     summary = validation_summary(validated)
     docs = None
     if outcomes:
-        from expectations.docs import build_data_docs
-
         # The data docs show the latest validation of each suite (a page per validation costs ~0.1 s).
         latest = {o.entity: o for o in outcomes}
-        docs = build_data_docs(latest.values(), Path(landing.docs_dir) / "data_docs")
-    summary_page = render_validation_summary(validated, Path(landing.docs_dir) / "validation.html", run=context.run_id)
+        docs = build_data_docs(latest.values(), paths.docs / "data_docs")
+    summary_page = render_validation_summary(validated, paths.docs / "validation.html", run=context.run_id)
     share = quarantined / read if read else 0.0
     yield MaterializeResult(metadata={
         "files_validated": len(validated),

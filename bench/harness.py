@@ -23,7 +23,7 @@ from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 PROJECT_PY = Path(sys.executable)  # the harness runs in the project's environment
-HOSO = [str(PROJECT_PY), "-m", "pipelines.cli"]
+HOSO = [str(PROJECT_PY), "-m", "cli"]
 TIME = "/usr/bin/time"
 DLT_VERSION = "1.31.0"  # resolves with duckdb 2.0.1 (pip, 2026-11): the peer venv holds both, pinned
 PEER_DUCKDB = "2.0.1"
@@ -33,7 +33,8 @@ BENCH_KEY = "hoso-bench-key-not-a-secret-0123456789"
 # name -> scale of `hoso sample` (scale 1 = the sample world, 310k dossiers; 3.22 ≈ 1M; 32.2 ≈ 10M)
 SIZES = {"tiny": 0.01, "sample": 1.0, "1m": 3.22, "10m": 32.2}
 GB_PER_SCALE = 1.6  # landing folder size per unit of scale (measured: scale 1 = 1.6 GB, 3.22 = 4.9 GB)
-STAGES = ["reference_tables", "extracted_files", "validated_files", "loaded_files", "marts", "analytics_snapshot"]
+STAGES = ["reference", "staging__extracted_exports", "staging__validated_exports", "load", "marts",
+          "analytics__snapshot", "analytics__report"]
 
 
 def say(msg: str) -> None:
@@ -220,7 +221,7 @@ def run_pipeline(landing: Path, home: Path) -> dict:
     """`hoso run` end to end in its own process, then its stage timings from the Dagster event log."""
     env = pipeline_env(landing, home)
     r = timed([*HOSO, "run"], env=env, cwd=CHECKOUT, label="hoso run")
-    if "nothing new:" in r["stderr"]:  # decided before Dagster started (pipelines/freshness.py): no run, no stages
+    if "nothing new:" in r["stderr"]:  # decided before Dagster started (cli/freshness.py): no run, no stages
         return {"wall": r["wall"], "rss_mb": r["rss_mb"], "inner_seconds": None, "rows": 0, "run_id": None,
                 "status": "nothing new", "stages": {}, "startup_and_overhead": r["wall"], "loads": []}
     st = timed([str(PROJECT_PY), "-m", "bench.stages", "--warehouse", env["HOSO_WAREHOUSE_DB"]], env=env,

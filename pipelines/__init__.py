@@ -1,1 +1,2 @@
-"""The Dagster code location of hoso-warehouse: definitions, resources, jobs, schedules, sensors and the `hoso` CLI."""
+"""The Dagster code location of hoso-warehouse: one Definitions (definitions.py) assembling the assets with the jobs,
+the sensor, the schedule and the resources."""

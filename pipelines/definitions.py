@@ -1,53 +1,50 @@
-"""The one root Dagster Definitions of hoso-warehouse (workspace.yaml and `dagster dev` load this module)."""
+"""The one Dagster Definitions of hoso-warehouse, built by build_definitions(); workspace.yaml and `dagster dev`
+load `defs` below, the `hoso` command line builds its own from the same function with its settings."""
 
 from __future__ import annotations
 
-from dagster import AssetSelection, Definitions, define_asset_job
+import os
 
-from assets.extract import extracted_files
-from assets.load import loaded_files
+from dagster import Definitions
+
+from assets.extract import extracted_exports
+from assets.load import load
 from assets.marts import marts
-from assets.publish import analytics_snapshot
-from assets.reference import reference_tables
-from assets.validate import validated_files
-from pipelines.resources import default_resources
-from pipelines.sensors import landing_sensor
+from assets.publish import report, snapshot
+from assets.reference import reference
+from assets.resources import PathsResource, WarehouseResource
+from assets.settings import Settings
+from assets.validate import validated_exports
+from pipelines.jobs import JOBS
 from pipelines.schedules import daily_after_cutoff
+from pipelines.sensors import landing_sensor
 
-ALL_ASSETS = [reference_tables, extracted_files, validated_files, loaded_files, marts, analytics_snapshot]
+ASSETS = [reference, extracted_exports, validated_exports, load, marts, snapshot, report]
 
-# Run tags every job carries: `hoso/writer` marks the runs that write the warehouse (they queue on its lock);
-# `hoso/files` and `hoso/days` say what a run covers (set by the CLI and the sensor at launch; the materialization
-# metadata of loaded_files lists what it actually loaded).
-daily_sync = define_asset_job(
-    "daily_sync",
-    selection=AssetSelection.all(),
-    description="Load the day's new exports (or a backfill range, as one run), rebuild the marts and publish. "
-    "The landing sensor and the 16:30 schedule launch it; launch it yourself for a day from the Partitions tab.",
-    tags={"hoso/writer": "warehouse", "hoso/job": "daily_sync"},
-)
-full_rebuild = define_asset_job(
-    "full_rebuild",
-    selection=AssetSelection.all(),
-    description="Every asset over every partition: launch it as a backfill of all partitions (Partitions tab -> "
-    "Launch backfill -> all), which runs as one run (the daily assets have a single-run backfill policy). It "
-    "re-reads every landing file; files already recorded (same sha256) are skipped, so it re-syncs and rebuilds "
-    "the marts without touching what is loaded. To rebuild the warehouse from empty, use `hoso rebuild`: it sets "
-    "the current warehouse aside and puts it back if the rebuild fails.",
-    tags={"hoso/writer": "warehouse", "hoso/job": "full_rebuild"},
-)
-marts_only = define_asset_job(
-    "marts_only",
-    selection=AssetSelection.assets(marts, analytics_snapshot),
-    description="Rebuild the marts and the analysts' snapshot from what the warehouse holds (e.g. another window "
-    "or online-ratio definition: set ops.marts.config in the Launchpad). Loads nothing.",
-    tags={"hoso/writer": "warehouse", "hoso/job": "marts_only"},
-)
 
-defs = Definitions(
-    assets=ALL_ASSETS,
-    jobs=[daily_sync, full_rebuild, marts_only],
-    sensors=[landing_sensor],
-    schedules=[daily_after_cutoff],
-    resources=default_resources(),
-)
+def build_resources(settings: Settings, allow_demo_key: bool = False) -> dict:
+    return {
+        "warehouse": WarehouseResource(database=str(settings.warehouse_db)),
+        "paths": PathsResource(
+            landing_dir=str(settings.landing_dir),
+            staging_dir=str(settings.staging_dir),
+            analytics_db=str(settings.analytics_db),
+            docs_dir=str(settings.docs_dir),
+            allow_demo_key=allow_demo_key,
+        ),
+    }
+
+
+def build_definitions(settings: Settings, allow_demo_key: bool = False) -> Definitions:
+    """Assets, checks, jobs, sensor, schedule and resources over the files `settings` names."""
+    return Definitions(
+        assets=ASSETS,
+        jobs=JOBS,
+        sensors=[landing_sensor],
+        schedules=[daily_after_cutoff],
+        resources=build_resources(settings, allow_demo_key),
+    )
+
+
+# HOSO_DEMO=1 lets the UI's runs pseudonymise with the public demo key (the sample world only).
+defs = build_definitions(Settings.from_env(), allow_demo_key=os.environ.get("HOSO_DEMO") == "1")

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from pipelines.partitions import DAILY
-from pipelines.settings import Settings
+from assets.partitions import DAILY
+from assets.resources import PathsResource
+from pipelines.tags import files_tag
 from sources.discover import classify
 
 SETTLE_SECONDS = 10.0
@@ -71,14 +72,12 @@ def files_by_partition(previous: dict, cursor: dict, latest_key: str) -> dict[st
 
 def run_tags(key: str, files: list[str]) -> dict[str, str]:
     """The run tags of a sensor run: which files made it (count and the first names) and its day."""
-    from pipelines.run import files_tag
-
     return {"hoso/trigger": "landing_sensor", "hoso/days": key, "hoso/files": files_tag(files)}
 
 
 @sensor(job_name="daily_sync", minimum_interval_seconds=30, description="New or changed files in the landing folder")
-def landing_sensor(context: SensorEvaluationContext):
-    landing = Settings.from_env().landing_dir
+def landing_sensor(context: SensorEvaluationContext, paths: PathsResource):
+    landing = paths.landing
     previous = json.loads(context.cursor) if context.cursor else {}
     latest = DAILY.get_last_partition_key()
     keys, cursor = changed_partitions(previous, landing_state(landing), time.time_ns(), latest)

@@ -5,7 +5,7 @@
 
 Every frame has exactly the schema `CANONICAL_SCHEMAS[name]`. A file refused whole raises `SourceError` (its
 `.file` and one-line message name the file and what is wrong). Personal values leave a parser only as keyed
-hashes (`sources.pii`); the key is the caller's (pipelines.settings.pii_key).
+hashes (`sources.pii`); the key is the caller's (assets.settings.pii_key).
 
 Hostile input: discovery never reads outside the landing folder nor blocks (links, FIFOs, odd names: kind
 "refused", see sources/discover.py), and each parser checks its file against the limits of sources/limits.py
@@ -58,7 +58,7 @@ class Parsed:
 def parse(source: SourceFile, landing_dir: Path, pii_key: str) -> Parsed:
     """Parse one landing file into its canonical frames. Raises SourceError for a file refused whole."""
     if not pii_key:
-        raise ValueError("pii_key must not be empty (pipelines.settings.pii_key gives it)")
+        raise ValueError("pii_key must not be empty (assets.settings.pii_key gives it)")
     if source.problem:
         raise SourceError(source.relpath, source.problem)
     root = Path(landing_dir).resolve()

@@ -5,7 +5,7 @@ folding, no Unicode normalisation), so the same string gives the same hash in ev
 exists three ways, with identical results (tested): `pii_hash` (Python, for tests and single values),
 `pii_hash_sql` (a DuckDB SQL expression; the key is the query parameter `$pii_key`, never inlined in SQL text) and
 `pii_hash_expr` (a Polars expression; it hashes each batch in DuckDB, vectorised, no Python loop per value).
-The key comes from the caller (pipelines.settings.pii_key); nothing here reads the environment.
+The key comes from the caller (assets.settings.pii_key); nothing here reads the environment.
 """
 
 from __future__ import annotations

@@ -24,8 +24,8 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.run import run_pipeline
-from pipelines.settings import Settings
+from cli.run import run_pipeline
+from assets.settings import Settings
 from cp1258 import cp1258
 
 FIXTURES = Path(__file__).parent / "fixtures_sources" / "landing"

@@ -69,8 +69,8 @@ def test_the_contenders_read_the_same_records(bench_result):
     assert 0.9 * world["records"] < pipeline_rows <= world["records"]
     # Every stage of the pipeline has a timing, and the stages fit in the wall time.
     stages = rows["pipeline"]["stages_median"]
-    assert set(stages) == {"reference_tables", "extracted_files", "validated_files", "loaded_files", "marts",
-                           "analytics_snapshot"}
+    assert set(stages) == {"reference", "staging__extracted_exports", "staging__validated_exports", "load", "marts",
+                           "analytics__snapshot", "analytics__report"}
     assert 0 < sum(s["wall"] for s in stages.values()) <= rows["pipeline"]["wall_median"]
     # The re-run of the same files stops before Dagster starts: nothing new, no run, no load.
     noop = rows["noop"]["detail"][0]

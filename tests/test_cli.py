@@ -17,8 +17,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipelines.run import _landing_days
-from pipelines.settings import Settings
+from cli.run import landing_days
+from assets.settings import Settings
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 FIXTURE_LANDING = CHECKOUT / "tests" / "fixtures_sources" / "landing"
@@ -40,7 +40,7 @@ def hoso_env(tmp: Path, landing: Path | None = None, key: str | None = KEY) -> d
 
 
 def hoso(env: dict, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipelines.cli", *args], cwd=CHECKOUT, env=env, text=True,
+    return subprocess.run([sys.executable, "-m", "cli", *args], cwd=CHECKOUT, env=env, text=True,
                           capture_output=True, timeout=timeout)
 
 
@@ -129,7 +129,7 @@ def _previous_warehouse(tmp: Path) -> Settings:
 
 @pytest.mark.parametrize("outcome", ["fails", "raises", "interrupted"])
 def test_failed_rebuild_puts_the_previous_warehouse_back(tmp_path, monkeypatch, outcome):
-    import pipelines.rebuild as rebuild_module
+    import cli.rebuild as rebuild_module
 
     settings = _previous_warehouse(tmp_path)
     seen = {}
@@ -161,7 +161,7 @@ def test_failed_rebuild_puts_the_previous_warehouse_back(tmp_path, monkeypatch, 
 
 
 def test_successful_rebuild_keeps_the_previous_warehouse_aside(tmp_path, monkeypatch):
-    import pipelines.rebuild as rebuild_module
+    import cli.rebuild as rebuild_module
 
     settings = _previous_warehouse(tmp_path)
 
@@ -178,7 +178,7 @@ def test_successful_rebuild_keeps_the_previous_warehouse_aside(tmp_path, monkeyp
 
 
 def test_files_tag_is_short():
-    from pipelines.run import files_tag
+    from pipelines.tags import files_tag
 
     assert files_tag([]) == "0"
     assert files_tag(["a.json"]) == "1: a.json"
@@ -224,9 +224,9 @@ def test_blocking_check_stops_the_run_with_one_line_each(tmp_path):
     res = hoso(hoso_env(tmp_path), "--quiet", "run")
     assert res.returncode == 1
     lines = res.stderr.splitlines()
-    assert any("check quarantined_share of validated_files failed (blocking): " in line and "share_pct=" in line
-               for line in lines), res.stderr
-    assert any("validated_files FAILED: " in line for line in lines), res.stderr
+    assert any("check quarantined_share of staging/validated_exports failed (blocking): " in line
+               and "share_pct=" in line for line in lines), res.stderr
+    assert any("staging/validated_exports FAILED: " in line for line in lines), res.stderr
     assert "Traceback" not in res.stderr and len(lines) <= 3
     assert not (tmp_path / "analytics.duckdb").exists()
 
@@ -239,10 +239,11 @@ def test_run_shows_progress_tags_and_ignores_snapshot_readers(tmp_path, tiny_wor
     assert res.returncode == 0, res.stderr
     err = res.stderr
     # stage by stage, as it happens, in run order, with the stage's figures; Dagster's own log stays out
-    for asset in ("extracted_files", "reference_tables", "validated_files", "loaded_files", "marts",
-                  "analytics_snapshot"):
-        assert f"] {asset} ..." in err and f"] {asset} done in " in err, (asset, err)
-    assert err.index("] loaded_files done") < err.index("] marts ...") < err.index("] analytics_snapshot done")
+    for step in ("staging/extracted_exports", "reference", "staging/validated_exports", "load", "marts",
+                 "analytics/snapshot", "analytics/report"):
+        assert f"] {step} ..." in err and f"] {step} done in " in err, (step, err)
+    assert (err.index("] load done") < err.index("] marts ...") < err.index("] analytics/snapshot done")
+            < err.index("] analytics/report done"))
     assert "rows_loaded=" in err and "province_wide.online_ratio_pct=" in err
     assert "run succeeded in " in err
     assert "DEBUG" not in err and "STEP_SUCCESS" not in err and "Traceback" not in err
@@ -256,12 +257,13 @@ def test_run_shows_progress_tags_and_ignores_snapshot_readers(tmp_path, tiny_wor
         with DagsterInstance.get() as instance:
             run = instance.get_runs(limit=1)[0]
             assert run.tags["hoso/command"] == "run"
-            dated = sum(len(v) for v in _landing_days(tmp_path / "landing").values())
+            dated = sum(len(v) for v in landing_days(tmp_path / "landing").values())
             assert run.tags["hoso/files"].startswith(f"{dated}: portal/hoso-20250701-01.json")
             assert run.tags["hoso/days"].startswith("2025-07-01..2025-08-06")
-            mat = instance.get_latest_materialization_event(AssetKey("loaded_files")).asset_materialization
-            assert "portal/hoso-20250702-01.json (loaded)" in mat.metadata["loaded_files"].value
-            assert isinstance(mat.metadata["rows_loaded"].value, int)
+            files = instance.get_latest_materialization_event(AssetKey(["meta", "files"])).asset_materialization
+            assert "portal/hoso-20250702-01.json (loaded)" in files.metadata["loaded_files"].value
+            loads = instance.get_latest_materialization_event(AssetKey(["meta", "loads"])).asset_materialization
+            assert isinstance(loads.metadata["rows_loaded"].value, int)
     finally:
         if old is None:
             os.environ.pop("DAGSTER_HOME")
@@ -293,7 +295,7 @@ def test_run_shows_progress_tags_and_ignores_snapshot_readers(tmp_path, tiny_wor
     assert "Online submission" in res3.stdout and loads() == before
     assert hoso(env, "--quiet", "run").stderr == ""
     settings = _settings(tmp_path)
-    from pipelines.freshness import nothing_new
+    from cli.freshness import nothing_new
 
     assert nothing_new(settings, "A") is not None
     assert nothing_new(settings, "B") is None  # the snapshot was built with definition A
@@ -324,7 +326,7 @@ def test_rebuild_end_to_end_and_failed_rebuild_restores(tmp_path, tiny_world):
     bad = env | {"HOSO_ANALYTICS_DB": str(tmp_path / "blocked" / "analytics.duckdb")}
     res = hoso(bad, "rebuild")
     assert res.returncode == 1
-    assert "analytics_snapshot FAILED" in res.stderr and "rebuild failed: the previous warehouse is back" in res.stderr
+    assert "analytics/snapshot FAILED" in res.stderr and "rebuild failed: the previous warehouse is back" in res.stderr
     assert "Traceback" not in res.stderr
     assert _sha(wh) == before
     assert Path(str(wh) + ".failed-rebuild").is_file()

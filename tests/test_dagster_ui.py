@@ -3,7 +3,7 @@
 `dagster dev` (webserver + daemon, as a data engineer starts it) runs on 127.0.0.1 with a free port, a temporary
 DAGSTER_HOME and HOSO_* folders, and HOSO_DEMO=1 (the public demo key pseudonymises the synthetic world). In
 Chromium (tests/browser.py: DevTools protocol on a pipe, standard library only) the test opens the asset graph,
-expands the groups and sees the six assets, clicks "Materialize all…", types the sample world's days as the
+expands the groups and sees the assets (one per table: staging, ref, core, meta, marts, analytics), clicks "Materialize all…", types the sample world's days as the
 partition range and launches the backfill, then follows it over the GraphQL API the UI itself uses until every run
 succeeded, opens a run's page, and screenshots the asset graph after success. The GraphQL API also shows what the UI
 shows: groups, owners, kinds, numeric materialization metadata (plotted over time), the data-docs and report links,
@@ -34,11 +34,16 @@ from pathlib import Path
 import pytest
 
 from browser import CHROMIUM, SKIP_REASON, Chromium, png_size
-from pipelines.run import _landing_days
+from cli.run import landing_days
 from samples.generate import generate_world
 
 CHECKOUT = Path(__file__).resolve().parents[1]
-ASSETS = ["reference_tables", "extracted_files", "validated_files", "loaded_files", "marts", "analytics_snapshot"]
+TABLES = ["core/dossier_observations", "core/dossiers", "core/dossier_documents", "core/dossier_fees",
+          "core/dossier_results", "core/dossier_identities", "core/processing_steps", "core/commune_tasks",
+          "core/province_tasks", "core/province_snapshot", "core/quarantine", "meta/loads", "meta/files",
+          "meta/validations", "ref/units", "ref/procedures", "ref/published_figures"]
+ASSETS = ["staging/extracted_exports", "staging/validated_exports", *TABLES, "marts", "analytics/snapshot",
+          "analytics/report"]
 RUN_TIMEOUT_S = 300
 
 pytestmark = [
@@ -147,7 +152,7 @@ def world(tmp_path_factory) -> dict:
         "HOSO_DEMO": "1",
         "PYTHONUNBUFFERED": "1",
     }
-    return {"root": root, "landing": landing, "env": env, "days": sorted(_landing_days(landing))}
+    return {"root": root, "landing": landing, "env": env, "days": sorted(landing_days(landing))}
 
 
 @pytest.fixture(scope="module")
@@ -187,11 +192,16 @@ def open_asset_graph(b: Chromium, base: str) -> None:
     b.wait_for("document.body.innerText.includes('Materialize all')", 90)
     time.sleep(1)
     b.evaluate(f"{CLICK_TEXT}('button', 'Skip')")  # the community newsletter dialog of a new DAGSTER_HOME, if shown
-    if not b.evaluate("document.body.innerText.includes('analytics_snapshot')"):
+    if not b.evaluate("document.body.innerText.includes('validated_exports')"):
         b.wait_for(f"!!{GRAPH_SETTINGS}", 30)
         b.evaluate(f"{GRAPH_SETTINGS}.click(), true")
         click(b, "[role=menuitem]", "Expand all groups", 10)
-    b.wait_for("(t => " + " && ".join(f"t.includes('{a}')" for a in ASSETS) + ")(document.body.innerText)", 30)
+    # The graph draws only the nodes in view (a node shows its key's last part), so look for every group, each
+    # drawn as a box around its assets besides its line in the sidebar, and a node of the staging group; every asset
+    # key is checked over GraphQL below.
+    groups = ["staging", "ref", "core", "meta", "marts", "analytics"]
+    b.wait_for("(t => " + " && ".join(f"t.split('\\n').filter(l => l === '{g}').length >= 2" for g in groups)
+               + " && t.includes('validated_exports'))(document.body.innerText)", 30)
 
 
 def ui_problems(b: Chromium, base: str) -> list[str]:
@@ -236,7 +246,7 @@ def test_materialize_all_in_the_dagster_ui(dagster, world, browser, tmp_path):
     assert [s["name"] for s in repo["sensors"]] == ["landing_sensor"]
     assert [s["name"] for s in repo["schedules"]] == ["daily_after_cutoff"]
 
-    # 1. The asset graph shows the six assets, grouped by stage.
+    # 1. The asset graph shows an asset per table, grouped by schema.
     open_asset_graph(browser, base)
     assert ui_problems(browser, base) == []
 
@@ -256,44 +266,50 @@ def test_materialize_all_in_the_dagster_ui(dagster, world, browser, tmp_path):
     bf = wait_backfill(dagster, toast)
     assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), bf
     assert bf["runs"] and all(r["status"] == "SUCCESS" for r in bf["runs"]), bf["runs"]
-    done = {p["path"][0] for r in bf["runs"] for p in r["assetSelection"]}
+    done = {"/".join(p["path"]) for r in bf["runs"] for p in r["assetSelection"]}
     assert done == set(ASSETS)
     # The daily assets of the range ran as one run (single-run backfill policy).
-    daily = [r for r in bf["runs"] if {"validated_files", "loaded_files"} & {p["path"][0] for p in r["assetSelection"]}]
+    daily = [r for r in bf["runs"]
+             if {"staging/validated_exports", "core/dossiers"} & {"/".join(p["path"]) for p in r["assetSelection"]}]
     assert len(daily) == 1
 
     # 4. A run's page in the browser says it succeeded, with the load stage's step.
     browser.load(f"{base}/runs/{daily[0]['runId']}")
-    browser.wait_for("document.body.innerText.includes('loaded_files') && /Success/.test(document.body.innerText)", 60)
+    browser.wait_for("document.body.innerText.includes('validated_exports') && /Success/.test(document.body.innerText)",
+                     60)
     assert ui_problems(browser, base) == []
 
     # 5. What the UI shows per asset.
-    nodes = {n["assetKey"]["path"][0]: n for n in dagster.gql(ASSET_NODES)["assetNodes"]}
+    nodes = {"/".join(n["assetKey"]["path"]): n for n in dagster.gql(ASSET_NODES)["assetNodes"]}
     assert set(nodes) == set(ASSETS)
     for name, node in nodes.items():
-        assert node["groupName"] in ("reference", "extract", "validate", "load", "marts", "publish"), node
+        assert node["groupName"] in ("staging", "ref", "core", "meta", "marts", "analytics"), node
         assert node["owners"] == [{"team": "data-engineering"}] and node["kinds"] and node["description"], node
         assert node["assetMaterializations"], f"{name} was not materialized"
     meta = {name: {e["label"]: e for e in node["assetMaterializations"][0]["metadataEntries"]}
             for name, node in nodes.items()}
     # Numeric metadata (the Plots tab draws it over the materializations), not text.
-    for asset, label, kind in [("loaded_files", "rows_loaded", "IntMetadataEntry"),
-                               ("loaded_files", "rows_quarantined", "IntMetadataEntry"),
-                               ("validated_files", "records_quarantined", "IntMetadataEntry"),
+    for asset, label, kind in [("meta/loads", "rows_loaded", "IntMetadataEntry"),
+                               ("meta/loads", "rows_quarantined", "IntMetadataEntry"),
+                               ("staging/validated_exports", "records_quarantined", "IntMetadataEntry"),
+                               ("staging/validated_exports", "quarantined_pct", "FloatMetadataEntry"),
                                ("marts", "province_wide.online_ratio_pct", "FloatMetadataEntry"),
-                               ("marts", "commune.online_ratio_pct", "FloatMetadataEntry")]:
+                               ("marts", "commune.online_ratio_pct", "FloatMetadataEntry"),
+                               *((t, "dagster/row_count", "IntMetadataEntry") for t in TABLES),
+                               *((t, "dagster/column_schema", "TableSchemaMetadataEntry") for t in TABLES)]:
         assert meta[asset][label]["__typename"] == kind, (asset, label, meta[asset].get(label))
-    assert meta["loaded_files"]["rows_loaded"]["intValue"] > 1000
+    assert meta["meta/loads"]["rows_loaded"]["intValue"] > 1000
+    assert meta["core/dossiers"]["dagster/row_count"]["intValue"] > 500
     assert 50 < meta["marts"]["province_wide.online_ratio_pct"]["floatValue"] < 100
-    assert "portal/hoso-" in meta["loaded_files"]["loaded_files"]["text"]
+    assert "portal/hoso-" in meta["meta/files"]["loaded_files"]["text"]
     # Links to the data docs and the HTML report, and the files are there.
-    docs = meta["validated_files"]["data_docs"]
-    report = meta["analytics_snapshot"]["report"]
+    docs = meta["staging/validated_exports"]["data_docs"]
+    report = meta["analytics/report"]["report"]
     assert docs["__typename"] == report["__typename"] == "UrlMetadataEntry"
     assert Path(urllib.request.url2pathname(docs["url"].removeprefix("file://"))).is_file()
     assert Path(urllib.request.url2pathname(report["url"].removeprefix("file://"))).is_file()
     # One check per suite plus the blocking quarantined_share, evaluated on this materialization.
-    checks = {c["name"]: c for c in nodes["validated_files"]["assetChecksOrError"]["checks"]}
+    checks = {c["name"]: c for c in nodes["staging/validated_exports"]["assetChecksOrError"]["checks"]}
     assert checks["quarantined_share"]["blocking"] is True
     assert checks["quarantined_share"]["executionForLatestMaterialization"]["status"] == "SUCCEEDED"
     assert "suite_dossiers" in checks and len(checks) >= 5

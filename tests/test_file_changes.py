@@ -24,9 +24,9 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.run import run_pipeline
+from cli.run import run_pipeline
 from pipelines.sensors import SETTLE_SECONDS, changed_partitions, landing_state
-from pipelines.settings import Settings
+from assets.settings import Settings
 from reliability.harness import strict_fingerprints
 
 

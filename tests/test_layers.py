@@ -71,18 +71,18 @@ def test_a_cycle_inside_a_package_breaks_the_contract(copy: Path) -> None:
 
 
 def test_an_import_hidden_in_a_function_is_seen(copy: Path) -> None:
-    add_line(copy / "stages" / "validate.py", "def _late():\n    from assets import common  # noqa\n")
+    add_line(copy / "stages" / "validate.py", "def _late():\n    from assets import tables  # noqa\n")
     result = lint_imports(copy)
     assert result.returncode != 0
-    assert "stages.validate -> assets.common" in result.stdout
+    assert "stages.validate -> assets.tables" in result.stdout
 
 
 def test_samples_import_only_sources_and_nothing_imports_dagster_privates(copy: Path) -> None:
     add_line(copy / "samples" / "clock.py", "import stages.staging")
-    add_line(copy / "assets" / "common.py", "from dagster._core.utils import make_new_run_id  # noqa")
+    add_line(copy / "assets" / "tables.py", "from dagster._core.utils import make_new_run_id  # noqa")
     result = lint_imports(copy)
     assert result.returncode != 0
     assert "samples imports only sources BROKEN" in result.stdout
     assert "samples.clock -> stages.staging" in result.stdout
     assert "Dagster's private modules (dagster._core, ...) are imported by Dagster only BROKEN" in result.stdout
-    assert "assets.common -> dagster._core.utils" in result.stdout
+    assert "assets.tables -> dagster._core.utils" in result.stdout

@@ -3,15 +3,17 @@ the published figures from records, the defect outcomes of the ground-truth mani
 the absence of personal data in the analysts' snapshot."""
 
 import json
+import os
 import shutil
+import time
 from pathlib import Path
 
 import duckdb
 import pytest
-from dagster import DagsterInstance
+from dagster import AssetKey, DagsterInstance
 
-from pipelines.run import run_pipeline
-from pipelines.settings import Settings
+from cli.run import run_pipeline
+from assets.settings import Settings
 
 
 def make_settings(tmp: Path, landing: Path) -> Settings:
@@ -305,30 +307,27 @@ def test_small_world_figures_match_its_manifest(small_world_dir, tmp_path):
 def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
     """Loading the days as three backfill ranges, newest first, then re-running one day, gives the same marts as
     one run over the whole range; the asset checks report on every run."""
-    from dagster import PartitionKeyRange, materialize
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+    from dagster import PartitionKeyRange
 
-    from pipelines.run import _partition_range
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.partitions import DAILY
-    from pipelines.resources import default_resources
+    from assets.partitions import DAILY
+    from cli.run import RANGE_END_TAG, RANGE_START_TAG, partition_range
+    from pipelines.definitions import build_definitions
 
     whole = make_settings(tmp_path / "whole", small_world_dir)
     run(whole)
     pieces = make_settings(tmp_path / "pieces", small_world_dir)
-    keys = DAILY.get_partition_keys_in_range(PartitionKeyRange(*_partition_range(small_world_dir)))
+    keys = DAILY.get_partition_keys_in_range(PartitionKeyRange(*partition_range(small_world_dir)))
     thirds = [keys[i * len(keys) // 3:(i + 1) * len(keys) // 3] for i in range(3)]
-    resources = default_resources(pieces, allow_demo_key=True)
+    job = build_definitions(pieces, allow_demo_key=True).resolve_job_def("daily_sync")
     with DagsterInstance.ephemeral() as instance:
         for part in reversed(thirds):
-            tags = {ASSET_PARTITION_RANGE_START_TAG: part[0], ASSET_PARTITION_RANGE_END_TAG: part[-1]}
-            res = materialize(ALL_ASSETS, resources=resources, instance=instance, tags=tags)
+            res = job.execute_in_process(instance=instance, tags={RANGE_START_TAG: part[0], RANGE_END_TAG: part[-1]})
             assert res.success
             checks = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
             assert checks["quarantined_share"] is True and "suite_dossiers" in checks
         # re-running a partition is idempotent
         before = table_fingerprints(pieces.warehouse_db)
-        assert materialize(ALL_ASSETS, resources=resources, instance=instance, partition_key=keys[3]).success
+        assert job.execute_in_process(instance=instance, partition_key=keys[3]).success
         assert table_fingerprints(pieces.warehouse_db) == before
     # Load ids differ between the two warehouses, so fct_case_files is compared without them; the rest is equal.
     q = ("SELECT count(*), sum(hash(dossier_code, status, channel, unit_code, received_at, counted, observations)) "
@@ -339,14 +338,69 @@ def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
     assert a == b
 
 
-def test_definitions_load():
+CORE_META = ["core/dossier_observations", "core/dossiers", "core/dossier_documents", "core/dossier_fees",
+             "core/dossier_results", "core/dossier_identities", "core/processing_steps", "core/commune_tasks",
+             "core/province_tasks", "core/province_snapshot", "core/quarantine", "meta/loads", "meta/files",
+             "meta/validations"]
+REF = ["ref/units", "ref/procedures", "ref/published_figures"]
+
+
+def test_definitions_are_the_warehouse_tables():
+    """One asset per table (staging, ref, core, meta, analytics) with the lineage the data has."""
     from pipelines.definitions import defs
 
-    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"reference_tables", "extracted_files", "validated_files", "loaded_files", "marts",
-                    "analytics_snapshot"}
-    assert defs.resolve_job_def("daily_sync") and defs.resolve_job_def("marts_only")
-    assert defs.get_sensor_def("landing_sensor") and defs.get_schedule_def("daily_after_cutoff")
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    assert keys == {"staging/extracted_exports", "staging/validated_exports", *REF, *CORE_META, "marts",
+                    "analytics/snapshot", "analytics/report"}
+
+    def parents(key: str) -> set[str]:
+        return {k.to_user_string() for k in graph.get(AssetKey.from_user_string(key)).parent_keys}
+
+    assert parents("staging/validated_exports") == {"staging/extracted_exports", *REF}
+    for table in CORE_META:
+        assert parents(table) == {"staging/validated_exports"}, table
+    assert {*CORE_META, *REF} <= parents("marts")
+    assert parents("analytics/snapshot") == {"marts"} and parents("analytics/report") == {"analytics/snapshot"}
+    checks = {k.name for k in graph.asset_check_keys if k.asset_key == AssetKey(["staging", "validated_exports"])}
+    assert {"quarantined_share", "suite_dossiers"} <= checks
+    assert defs.resolve_job_def("daily_sync") and defs.resolve_job_def("full_rebuild")
+    from pipelines.jobs import marts_only
+
+    assert {k.to_user_string() for k in marts_only.selection.resolve(graph)} == {
+        "marts", "analytics/snapshot", "analytics/report"}
+    assert defs.resolve_sensor_def("landing_sensor") and defs.resolve_schedule_def("daily_after_cutoff")
+
+
+def test_each_table_carries_its_own_metadata(small_world_dir, tmp_path):
+    """The load multi_asset materializes every core/meta table with its row count (= SELECT count(*)), the rows
+    this load added and its column schema from DuckDB's catalog; the load's figures sit on meta/loads."""
+    settings = make_settings(tmp_path, small_world_dir)
+    with DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance)
+        meta = {key: instance.get_latest_materialization_event(AssetKey.from_user_string(key))
+                .asset_materialization.metadata for key in [*CORE_META, *REF]}
+    con = duckdb.connect(str(settings.warehouse_db), read_only=True)
+    OPEN.append(con)
+    for key, md in meta.items():
+        table = key.replace("/", ".")
+        n = con.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert md["dagster/row_count"].value == n, key
+        # the reference load ran first: its history rows, and undated files (a ranking snapshot), were there before
+        assert 0 <= md["rows_added"].value <= n, key
+        columns = [c.name for c in md["dagster/column_schema"].value.columns]
+        assert columns == [r[0] for r in con.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE schema_name = ? AND table_name = ? "
+            "ORDER BY column_index", table.split(".")).fetchall()], key
+    assert meta["core/dossiers"]["dagster/row_count"].value > 100
+    for key in ("core/dossiers", "core/dossier_observations", "core/quarantine"):  # the first load added them all
+        assert meta[key]["rows_added"].value == meta[key]["dagster/row_count"].value, key
+    loads = meta["meta/loads"]
+    assert loads["rows_loaded"].value == meta["core/dossier_observations"]["rows_loaded"].value > 0
+    assert loads["load_id"].value == con.execute(
+        "SELECT load_id FROM meta.loads WHERE partition_range <> 'reference' ORDER BY started_at DESC LIMIT 1"
+    ).fetchone()[0]
+    assert "portal/hoso-" in meta["meta/files"]["loaded_files"].value
 
 
 def test_sensor_waits_for_files_to_settle():
@@ -362,3 +416,36 @@ def test_sensor_waits_for_files_to_settle():
     keys2, cursor2 = changed_partitions(cursor, current, now + 20 * 10**9, "2026-11-26")
     assert keys2 == {"2025-07-02"}  # settled by now; the others are known
     assert changed_partitions(cursor2, current, now + 40 * 10**9, "2026-11-26")[0] == set()
+
+
+def test_a_run_with_reference_files_only(small_world_dir, tmp_path):
+    """No dated file: the run selects the assets without partitions (reference tables, marts, snapshot, report)."""
+    landing = tmp_path / "landing"
+    shutil.copytree(small_world_dir / "reference", landing / "reference")
+    settings = make_settings(tmp_path, landing)
+    with DagsterInstance.ephemeral() as instance:
+        assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance)
+        done = {k.to_user_string() for k in instance.get_asset_keys()
+                if instance.get_latest_materialization_event(k) is not None}
+    assert done == {*REF, "marts", "analytics/snapshot", "analytics/report"}
+    assert settings.analytics_db.is_file() and (settings.docs_dir / "report.html").is_file()
+
+
+def test_sensor_reads_the_landing_folder_of_its_paths_resource(tmp_path):
+    from dagster import build_sensor_context
+
+    from assets.resources import PathsResource
+    from pipelines.definitions import defs
+
+    landing = tmp_path / "landing"
+    (landing / "portal").mkdir(parents=True)
+    (landing / "portal" / "hoso-20250701-01.json").write_text("[]")
+    old = time.time() - 60
+    os.utime(landing / "portal" / "hoso-20250701-01.json", (old, old))
+    paths = PathsResource(landing_dir=str(landing), staging_dir=str(tmp_path / "staging"),
+                          analytics_db=str(tmp_path / "a.duckdb"), docs_dir=str(tmp_path / "docs"))
+    sensor = defs.resolve_sensor_def("landing_sensor")
+    with build_sensor_context(resources={"paths": paths}) as context:
+        requests = list(sensor(context))
+    assert [r.partition_key for r in requests] == ["2025-07-01"]
+    assert requests[0].tags["hoso/files"] == "1: portal/hoso-20250701-01.json"

@@ -31,8 +31,8 @@ import polars as pl
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.run import run_pipeline
-from pipelines.settings import Settings
+from cli.run import run_pipeline
+from assets.settings import Settings
 from sources import SourceError, discover, parse
 from sources.pii import pii_hash
 from sources.text import (

@@ -13,8 +13,8 @@ import duckdb
 import pytest
 from dagster import DagsterInstance
 
-from pipelines.run import run_pipeline
-from pipelines.settings import Settings
+from cli.run import run_pipeline
+from assets.settings import Settings
 from test_file_changes import tiny_landing
 
 DAYS = ["2025-07-03", "2025-07-04"]

@@ -32,7 +32,7 @@ SKIP_TABLES = {"meta.loads"}
 
 def hoso_command() -> list[str]:
     script = Path(sys.executable).with_name("hoso")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "pipelines.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "cli"]
 
 
 @dataclass

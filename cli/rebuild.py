@@ -7,8 +7,10 @@ import os
 import shutil
 from pathlib import Path
 
-from pipelines.run import check_landing, run_pipeline, say
-from pipelines.settings import Settings
+from assets.settings import Settings, pii_key
+from cli.landing import check_landing, say
+from cli.run import run_pipeline
+from warehouse.db import writer_lock
 
 
 REBUILD_SUFFIX = ".before-rebuild"
@@ -28,12 +30,8 @@ def rebuild(settings: Settings, *, ratio_definition: str = "A", allow_demo_key: 
     staging area are moved aside (<name>.before-rebuild), everything is materialized into an empty warehouse, and
     if that run fails (or is interrupted) the new attempt is kept as <name>.failed-rebuild and the previous
     warehouse is put back, so a failed rebuild changes nothing."""
-    from warehouse.db import writer_lock
-
     check_landing(settings)
-    from pipelines.resources import default_resources
-
-    default_resources(settings, allow_demo_key=allow_demo_key)["landing"].pii_key()  # fail before moving anything
+    pii_key(allow_demo=allow_demo_key)  # fail before moving anything
     wh = settings.warehouse_db
     parts = [wh, Path(str(wh) + ".wal"), settings.staging_dir]
     moved: list[Path] = []

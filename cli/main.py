@@ -10,12 +10,14 @@ import sys
 import time
 from pathlib import Path
 
-from pipelines.rebuild import rebuild
-from pipelines.run import check_landing, run_pipeline, say
-from pipelines.settings import Settings, SettingsError
+from assets.settings import Settings, SettingsError
+from cli.freshness import nothing_new
+from cli.landing import check_landing, say
+from cli.report import headline
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
+    # deferred: the generator's imports (xlsxwriter, vietnam_provinces) cost ~0.3 s that `hoso run` does not need
     from samples.generate import generate_world, summary_lines
 
     out = Path(args.out).resolve() if args.out else settings.landing_dir
@@ -30,18 +32,14 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _up_to_date(args: argparse.Namespace, settings: Settings, definition: str) -> bool:
-    """True (and says so, and prints the headline) when a run would change nothing (pipelines/freshness.py)."""
+    """True (and says so, and prints the headline) when a run would change nothing (cli/freshness.py)."""
     if args.force:
         return False
     check_landing(settings)
-    from pipelines.freshness import nothing_new
-
     reason = nothing_new(settings, definition)
     if reason is None:
         return False
     if not args.quiet:
-        from pipelines.report import headline
-
         say(reason)
         print(headline(settings.analytics_db))
     return True
@@ -50,20 +48,20 @@ def _up_to_date(args: argparse.Namespace, settings: Settings, definition: str) -
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if _up_to_date(args, settings, args.definition):
         return 0
+    from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
+
     ok = run_pipeline(settings, ratio_definition=args.definition, allow_demo_key=False, quiet=args.quiet,
                       debug=args.debug)
     if ok and not args.quiet:
-        from pipelines.report import headline
-
         print(headline(settings.analytics_db))
     return 0 if ok else 1
 
 
 def cmd_rebuild(args: argparse.Namespace, settings: Settings) -> int:
+    from cli.rebuild import rebuild  # deferred: Dagster and the Definitions take seconds to import
+
     ok = rebuild(settings, ratio_definition=args.definition, quiet=args.quiet, debug=args.debug)
     if ok and not args.quiet:
-        from pipelines.report import headline
-
         print(headline(settings.analytics_db))
     return 0 if ok else 1
 
@@ -76,20 +74,18 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         cmd_sample(args, settings)
     if _up_to_date(args, settings, "A"):
         return 0
+    from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
+
     # The sample world is synthetic: the public demo key pseudonymises it unless HOSO_PII_KEY is set.
     ok = run_pipeline(settings, ratio_definition="A", allow_demo_key=True, quiet=args.quiet, debug=args.debug,
                       command="demo")
     if ok:
-        from pipelines.report import headline
-
         print()
         print(headline(settings.analytics_db))
     return 0 if ok else 1
 
 
 def cmd_report(args: argparse.Namespace, settings: Settings) -> int:
-    from pipelines.report import headline
-
     if not settings.analytics_db.is_file():
         raise SettingsError(f"no analytics snapshot at {settings.analytics_db} yet: run `hoso run` (or `hoso demo`) "
                             "first, or set HOSO_ANALYTICS_DB to the snapshot's path")

@@ -1,4 +1,5 @@
-"""Settings read from the environment, each with a default inside the checkout."""
+"""Settings read from the environment, each with a default inside the checkout, and the PII key. Standard library
+only: the `hoso` command line reads them before Dagster is imported."""
 
 from __future__ import annotations
 

@@ -11,15 +11,14 @@ from pathlib import Path
 
 import duckdb
 
-from pipelines.settings import Settings
+from assets.settings import Settings
+from sources.discover import discover
+from stages.staging import hash_cache_path
 from warehouse.db import writer_lock
 
 
 def nothing_new(settings: Settings, ratio_definition: str = "A") -> str | None:
     """A one-line account of why a run would change nothing, or None when the pipeline must run."""
-    from sources.discover import discover
-    from stages.staging import hash_cache_path
-
     wh, snapshot, report = settings.warehouse_db, settings.analytics_db, settings.docs_dir / "report.html"
     if not (wh.is_file() and snapshot.is_file() and report.is_file()) or Path(str(wh) + ".wal").exists():
         return None

@@ -1,26 +1,35 @@
-"""One pipeline run from the command line: every asset over the days the landing folder holds, as one Dagster run
-recorded in DAGSTER_HOME, with its progress printed as it happens (used by `hoso run`, `hoso demo`, `hoso rebuild`)."""
+"""One pipeline run from the command line: the `daily_sync` job of the one Definitions (pipelines/definitions.py)
+over the days the landing folder holds, as one Dagster run recorded in DAGSTER_HOME, with its progress printed as
+it happens (used by `hoso run`, `hoso demo`, `hoso rebuild`). Public Dagster APIs only."""
 
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import logging
 import os
-import sys
 import time
 from pathlib import Path
+from uuid import uuid4
 
-from pipelines.settings import Settings, SettingsError
+from dagster import AssetKey, DagsterEventType, DagsterInstance
+
+from assets.settings import Settings, pii_key
+from cli.landing import check_landing, say
+from pipelines.definitions import ASSETS, build_definitions
+from pipelines.tags import files_tag
+from sources.discover import classify
+from sources.registry import REFERENCE_KINDS
+
+# Dagster's documented run tags for a partition range: a single-run backfill of the daily assets over the range.
+RANGE_START_TAG = "dagster/asset_partition_range_start"
+RANGE_END_TAG = "dagster/asset_partition_range_end"
+# With no dated file, only the assets without partitions run (reference tables, marts, snapshot, report).
+UNPARTITIONED = [key for a in ASSETS if a.partitions_def is None for key in a.keys]
 
 
-def say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
-
-
-def _landing_days(landing: Path) -> dict[str, list[str]]:
+def landing_days(landing: Path) -> dict[str, list[str]]:
     """{day: [relpath, ...]} of the dated (partitioned) exports of the landing folder."""
-    from sources.discover import classify
-    from sources.registry import REFERENCE_KINDS
-
     days: dict[str, list[str]] = {}
     for p in sorted(landing.rglob("*")):
         if p.is_file():
@@ -31,29 +40,9 @@ def _landing_days(landing: Path) -> dict[str, list[str]]:
     return days
 
 
-def _partition_range(landing: Path) -> tuple[str, str] | None:
-    days = _landing_days(landing)
+def partition_range(landing: Path) -> tuple[str, str] | None:
+    days = landing_days(landing)
     return (min(days), max(days)) if days else None
-
-
-def files_tag(names: list[str], shown: int = 3, limit: int = 200) -> str:
-    """A run tag naming a list of files: the count and the first few names, short enough for the runs table."""
-    if not names:
-        return "0"
-    head = ", ".join(names[:shown])
-    text = f"{len(names)}: {head}" + (f", +{len(names) - shown} more" if len(names) > shown else "")
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def check_landing(settings: Settings) -> None:
-    landing = settings.landing_dir
-    if not landing.exists():
-        raise SettingsError(f"the landing folder {landing} does not exist: set HOSO_LANDING_DIR to the folder the "
-                            "exports arrive in, or run `hoso sample` to write the sample world there")
-    if not landing.is_dir():
-        raise SettingsError(f"the landing folder {landing} is not a folder: set HOSO_LANDING_DIR to a folder")
-    if not any(landing.iterdir()):
-        raise SettingsError(f"the landing folder {landing} is empty: put exports there or run `hoso sample`")
 
 
 class RunProgress:
@@ -77,12 +66,9 @@ class RunProgress:
         return f"[{time.perf_counter() - self.t0:6.1f} s]"
 
     def __call__(self, entry) -> None:
-        import logging
-
-        from dagster import DagsterEventType
-
         ev = entry.dagster_event
-        step = entry.step_key
+        # a step is an asset's op: staging__validated_exports is shown as staging/validated_exports
+        step = entry.step_key.replace("__", "/") if entry.step_key else None
         if ev is None:  # a log line of our own code (context.log.*)
             level = entry.level if isinstance(entry.level, int) else logging.getLevelName(entry.level)
             if step and isinstance(level, int) and level >= logging.INFO:
@@ -94,8 +80,9 @@ class RunProgress:
             self.say(f"  {self._at()} {step} ...")
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             mat = ev.event_specific_data.materialization
-            # a backfill range reports one event per partition, with the same metadata: keep the last
-            self.materialized[step] = {k: v.value for k, v in mat.metadata.items()}
+            # a backfill range reports one event per partition, with the same metadata; a multi-asset one per
+            # table, each with its own figures: keep them all, the last one of a key wins
+            self.materialized.setdefault(step, {}).update({k: v.value for k, v in mat.metadata.items()})
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             check = ev.event_specific_data
             if not check.passed:
@@ -125,16 +112,12 @@ def _open_instance(dagster_home: Path):
     """The Dagster instance of DAGSTER_HOME. Its SQLite storages are created on first use; two runs starting at once
     on a new DAGSTER_HOME would race creating them ("table alembic_version already exists"), so the first use
     happens under a lock file."""
-    import fcntl
-
-    from dagster import AssetKey, DagsterInstance
-
     with open(dagster_home / ".instance.lock", "a+") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             instance = DagsterInstance.get()
             instance.get_runs(limit=1)
-            instance.get_latest_materialization_event(AssetKey("marts"))
+            instance.get_latest_materialization_event(AssetKey(["analytics", "snapshot"]))
             instance.all_instigator_state()
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
@@ -144,33 +127,25 @@ def _open_instance(dagster_home: Path):
 
 def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_key: bool = False,
                  quiet: bool = False, instance=None, debug: bool = False, command: str = "run") -> bool:
-    """Materialize every asset over the days the landing folder holds, as one Dagster run recorded in DAGSTER_HOME.
+    """Materialize every asset over the days the landing folder holds: the `daily_sync` job of the Definitions,
+    as one run recorded in DAGSTER_HOME (or in `instance`).
 
     Progress goes to stderr as the run happens (unless quiet); the run's tags say which files and days it covers
-    (`hoso/files`, `hoso/days`), the load stage's metadata lists the files it actually loaded."""
-    from dagster import DagsterInstance, Definitions, define_asset_job
-    from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
-    from dagster._core.utils import make_new_run_id
-
-    from pipelines.definitions import ALL_ASSETS
-    from pipelines.resources import default_resources
-
+    (`hoso/files`, `hoso/days`), the load's metadata (meta/files) lists the files it actually loaded."""
     check_landing(settings)
-    resources = default_resources(settings, allow_demo_key=allow_demo_key)
-    resources["landing"].pii_key()  # fail before any work when the key is missing
+    pii_key(allow_demo=allow_demo_key)  # fail before any work when the key is missing
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     instance_yaml = settings.dagster_home / "dagster.yaml"
     if not instance_yaml.exists():
         instance_yaml.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
-    days = _landing_days(settings.landing_dir)
+    days = landing_days(settings.landing_dir)
     rng = (min(days), max(days)) if days else None
-    selection = ALL_ASSETS if rng else [a for a in ALL_ASSETS if a.partitions_def is None]
     files = [f for d in sorted(days) for f in days[d]]
     tags = {"hoso/command": command, "hoso/writer": "warehouse", "hoso/files": files_tag(files),
             "hoso/days": f"{rng[0]}..{rng[1]} ({len(days)} days)" if rng else "none (reference files only)"}
     if rng:
-        tags |= {ASSET_PARTITION_RANGE_START_TAG: rng[0], ASSET_PARTITION_RANGE_END_TAG: rng[1]}
+        tags |= {RANGE_START_TAG: rng[0], RANGE_END_TAG: rng[1]}
     run_config = {
         "ops": {"marts": {"config": {"ratio_definition": ratio_definition}}},
         # Dagster's own console log only with --debug: the progress lines below say what happens, in one line each.
@@ -178,20 +153,15 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     }
     if not quiet:
         say(f"{command}: {settings.landing_dir} -> {settings.warehouse_db}"
-             + (f", days {rng[0]} .. {rng[1]} ({len(files)} dated files)" if rng else ", reference files only"))
+            + (f", days {rng[0]} .. {rng[1]} ({len(files)} dated files)" if rng else ", reference files only"))
     progress = RunProgress(say, debug=debug, quiet=quiet)
-    # What `dagster.materialize` does, with a run id known in advance so that progress can follow the run.
-    job = Definitions(
-        jobs=[define_asset_job("__ephemeral_asset_job__", selection=selection)],
-        assets=selection,
-        resources=resources,
-    ).resolve_job_def("__ephemeral_asset_job__")
-    run_id = make_new_run_id()
+    job = build_definitions(settings, allow_demo_key=allow_demo_key).resolve_job_def("daily_sync")
+    run_id = str(uuid4())  # known in advance, so that the progress listener can follow the run
 
-    def execute(inst) -> object:
+    def execute(inst: DagsterInstance):
         inst.add_event_listener(run_id, progress)
         return job.execute_in_process(run_config=run_config, instance=inst, tags=tags, run_id=run_id,
-                                      raise_on_error=False)
+                                      asset_selection=None if rng else UNPARTITIONED, raise_on_error=False)
 
     if instance is None:
         with _open_instance(settings.dagster_home) as instance:
@@ -200,5 +170,5 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
         result = execute(instance)
     if not quiet:
         say(f"{command} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - progress.t0:.1f} s "
-             f"(Dagster run {result.run_id}{'' if result.success else '; `dagster dev` shows its logs'})")
+            f"(Dagster run {result.run_id}{'' if result.success else '; `dagster dev` shows its logs'})")
     return result.success
