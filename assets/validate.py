@@ -101,7 +101,7 @@ def validated_exports(context: AssetExecutionContext, warehouse: WarehouseResour
         # The data docs show the latest validation of each suite (a page per validation costs ~0.1 s).
         latest = {o.entity: o for o in outcomes}
         docs = build_data_docs(latest.values(), paths.docs / "data_docs")
-    summary_page = render_validation_summary(validated, paths.docs / "validation.html", run=context.run_id)
+    summary_page = render_validation_summary(validated, paths.docs / "validation.html", run=context.run.run_id)
     share = quarantined / read if read else 0.0
     yield MaterializeResult(metadata={
         "files_validated": len(validated),
