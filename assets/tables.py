@@ -6,14 +6,15 @@ from __future__ import annotations
 import duckdb
 from dagster import AssetKey, TableColumn, TableSchema
 
-REF_TABLES = ["ref.units", "ref.procedures", "ref.published_figures"]
-# Written together by one load transaction (warehouse/load.py).
-LOAD_TABLES = [
-    "core.dossier_observations", "core.dossiers", "core.dossier_documents", "core.dossier_fees",
-    "core.dossier_results", "core.dossier_identities", "core.processing_steps", "core.commune_tasks",
-    "core.province_tasks", "core.province_snapshot", "core.quarantine", "meta.loads", "meta.files",
-    "meta.validations",
-]
+from sources.registry import FRAMES
+
+# The target tables of the export kinds' frames (sources/registry.py), the reference ones apart.
+REF_TABLES = [f.table for f in FRAMES.values() if f.table.startswith("ref.")]
+FRAME_TABLES = [f.table for f in FRAMES.values() if not f.table.startswith("ref.")]
+# Written together by one load transaction (warehouse/load.py): the frames' tables, the current state merged from
+# the observations, the quarantine, and the load, file and validation history.
+LOAD_TABLES = [FRAME_TABLES[0], "core.dossiers", *FRAME_TABLES[1:], "core.quarantine", "meta.loads", "meta.files",
+               "meta.validations"]
 DESCRIPTIONS = {
     "ref.units": "Administrative units (grain unit_code), replaced whole by the newest reference/units file.",
     "ref.procedures": "Administrative procedures (grain procedure_code), replaced whole by the newest reference file.",

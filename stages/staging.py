@@ -114,6 +114,13 @@ def prune(staging_root: Path, recorded: set[tuple[str, str]]) -> int:
     return removed
 
 
+def dated_partitions(staging_root: Path) -> list[str]:
+    """The day partitions that have staged files (the reference files are loaded by the reference stage itself)."""
+    if not Path(staging_root).is_dir():
+        return []
+    return sorted(p.name for p in Path(staging_root).iterdir() if p.is_dir() and p.name != REFERENCE_PARTITION)
+
+
 def staged_files(staging_root: Path, partitions: list[str]) -> list[StagedFile]:
     """The staged files of these partitions, in load order (partition, then batch, then path)."""
     found = [
