@@ -14,7 +14,7 @@ import pytest
 import snapshot_world as w
 from reports.charts import BarRow, Series, hbar_chart, line_chart, value_axis
 from reports.html import load, render_html, render_report
-from warehouse.marts import MartParams
+from warehouse.dbt_runner import MartParams
 
 SECTION_IDS = ["tong-hop", "xa", "xu-huong", "nhiem-vu", "xep-hang", "doi-chieu"]
 

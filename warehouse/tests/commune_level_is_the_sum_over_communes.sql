@@ -1,6 +1,8 @@
 -- The commune level of the headline equals the sum over the communes of online_ratio_by_commune (received,
 -- online, numerator and denominator under the configured definition); likewise the province-level agencies and
 -- ratio_by_agency (received, online).
+-- In Dagster this is a check of the model named here:
+{{ config(meta={'dagster': {'ref': {'name': 'online_ratio_by_level'}}}) }}
 WITH c AS (
     SELECT sum(received) AS received, sum(online) AS online, sum(numerator) AS numerator,
            sum(denominator) AS denominator

@@ -1,5 +1,7 @@
 -- The headline under the configured definition is the same row of online_ratio_definitions, and the daily trend
 -- adds up to it: its last cumulative counts per level are the headline's received and online.
+-- In Dagster this is a check of the model named here:
+{{ config(meta={'dagster': {'ref': {'name': 'online_ratio_by_level'}}}) }}
 WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
 d AS (SELECT * FROM {{ ref('online_ratio_definitions') }}),
 t AS (

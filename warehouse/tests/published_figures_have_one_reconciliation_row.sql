@@ -1,5 +1,7 @@
 -- Every figure of the published report has exactly one row in the reconciliation, and the reconciliation has no
 -- row for a figure the report does not have. Rows returned = failures.
+-- In Dagster this is a check of the model named here:
+{{ config(meta={'dagster': {'ref': {'name': 'published_reconciliation'}}}) }}
 WITH n AS (
     SELECT p.figure_id, count(r.figure_id) AS rows_in_reconciliation
     FROM {{ source('ref', 'published_figures') }} p

@@ -1,6 +1,8 @@
 -- The reconciliation recomputes the published figures from the headline mart: a figure that claims the
 -- province-wide, province-agency or commune count (received, online) shows exactly the count of
 -- online_ratio_by_level, and its match flag says whether the published value equals it.
+-- In Dagster this is a check of the model named here:
+{{ config(meta={'dagster': {'ref': {'name': 'published_reconciliation'}}}) }}
 WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
 expected(claimed_metric, value) AS (
     SELECT 'received.' || level_key, received FROM lv
