@@ -7,6 +7,7 @@ from pathlib import Path
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
+from assets.marts import marts
 from pipelines.resources import LandingResource, WarehouseResource
 from reports.html import render_report
 from warehouse.publish import publish
@@ -16,7 +17,7 @@ from warehouse.publish import publish
     group_name="publish",
     kinds={"duckdb"},
     owners=["team:data-engineering"],
-    deps=["marts"],
+    deps=[marts],
     description="The analysts' read-only DuckDB snapshot (schema marts, every table and column commented, no "
     "personal data), written aside and renamed over the previous one so readers never block or see a half state; "
     "then the static HTML report (metadata `report`: its file:// link and path).",

@@ -10,11 +10,13 @@ from typing import Iterator
 
 import duckdb
 from dagster import BetaWarning, ConfigurableResource
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from pipelines.settings import Settings, pii_key
 from stages.staging import hash_cache_path
 from warehouse.db import apply_schema, configure, writer_lock
+from warehouse.dbt_runner import PROJECT_DIR, launcher
 
 # The daily assets use backfill_policy on purpose (a backfill range is one run); Dagster's "beta" notice about it
 # would print six lines to stderr on every `hoso` command, burying its one-line errors.
@@ -33,6 +35,17 @@ class WarehouseResource(DuckDBResource):
                 configure(con)
                 apply_schema(con)
                 yield con
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """The writer lock without a connection, the schema applied: for a writer in another process (dbt), which
+        needs the file free of this process's connections while it writes."""
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(self.database):
+            with self.get_connection() as con:
+                configure(con)
+                apply_schema(con)
+            yield
 
 
 class LandingResource(ConfigurableResource):
@@ -60,6 +73,11 @@ class LandingResource(ConfigurableResource):
         return pii_key(allow_demo=self.allow_demo_key)
 
 
+def dbt_resource() -> DbtCliResource:
+    """The marts' dbt project (warehouse/dbt_project.yml), run through hoso-dbt (dies with its parent, offline)."""
+    return DbtCliResource(project_dir=str(PROJECT_DIR), profiles_dir=str(PROJECT_DIR), dbt_executable=launcher())
+
+
 def default_resources(settings: Settings | None = None, allow_demo_key: bool | None = None) -> dict:
     import os
 
@@ -74,4 +92,5 @@ def default_resources(settings: Settings | None = None, allow_demo_key: bool | N
             docs_dir=str(s.docs_dir),
             allow_demo_key=demo,
         ),
+        "dbt": dbt_resource(),
     }

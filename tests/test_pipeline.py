@@ -342,9 +342,16 @@ def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
 def test_definitions_load():
     from pipelines.definitions import defs
 
-    keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
-    assert keys == {"reference_tables", "extracted_files", "validated_files", "loaded_files", "marts",
-                    "analytics_snapshot"}
+    from warehouse.dbt_runner import PROJECT_DIR
+
+    graph = defs.resolve_asset_graph()
+    keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
+    models = {f"{p.parent.name}/{p.stem}" for p in (PROJECT_DIR / "models").glob("*/*.sql")}
+    assert len(models) == 19 and {"marts/online_ratio_by_level", "bao_cao/ty_le_theo_cap"} <= models
+    assert keys >= {"reference_tables", "extracted_files", "validated_files", "loaded_files",
+                    "analytics_snapshot"} | models
+    assert {"core/dossiers", "ref/units", "ref/code_labels"} <= keys  # the dbt sources
+    assert {k for k in keys if "/" in k and k.split("/")[0] in ("marts", "bao_cao")} == models
     assert defs.resolve_job_def("daily_sync") and defs.resolve_job_def("marts_only")
     assert defs.get_sensor_def("landing_sensor") and defs.get_schedule_def("daily_after_cutoff")
 

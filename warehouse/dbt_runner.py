@@ -132,7 +132,10 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
                 return MANIFEST
             tmp = new_target_path("parse")
             try:
-                run_dbt(["parse"], database or os.environ.get(WAREHOUSE_ENV) or ":memory:", target_path=tmp)
+                # With the default vars and the warehouse of the environment: a run with the same ones can then
+                # reuse the parse (dbt parses again when vars or profile differ). `dbt parse` opens no database.
+                run_dbt(["parse"], database or os.environ.get(WAREHOUSE_ENV) or ":memory:", MartParams(),
+                        target_path=tmp)
                 # partial_parse.msgpack first: dagster-dbt copies it into each run's target folder.
                 for name in ("partial_parse.msgpack", "manifest.json"):
                     if (tmp / name).exists():
