@@ -134,7 +134,11 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
                 invocation = dbt.cli(["build", "--vars", json.dumps(params.dbt_vars())], context=context,
                                      target_path=target, raise_on_error=False)
                 # DuckDB lets no other process read the file while dbt writes it: collect the events, then read.
-                events = list(invocation.stream())
+                events = []
+                for event in invocation.stream():
+                    events.append(event)
+                    if isinstance(event, Output):
+                        crash_point("marts.model")  # tests/test_crash_safety.py: killed while dbt builds
             crash_point("marts.built")  # fault injection for tests/test_crash_safety.py (dbt done, lock held)
             built = [context.asset_key_for_output(e.output_name) for e in events if isinstance(e, Output)]
             figures = _figures(warehouse.database, built)

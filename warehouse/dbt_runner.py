@@ -101,14 +101,28 @@ def dbt_environment(database: Path | str) -> Iterator[None]:
                 os.environ[k] = v
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 def new_target_path(label: str = "run") -> Path:
-    """A folder of its own for one dbt invocation's artifacts and log."""
-    path = RUNS_DIR / f"{label}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
+    """A folder of its own for one dbt invocation's artifacts and log (target/runs/<label>-<pid>-<random>); the
+    folders of processes that died before removing theirs are removed here."""
+    RUNS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in RUNS_DIR.iterdir():
+        pid = old.name.split("-")[1] if old.name.count("-") >= 2 else ""
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return RUNS_DIR / f"{label}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 
 
-def _project_mtime() -> float:
+def project_mtime() -> float:
     paths = [PROJECT_DIR / f for f in PROJECT_FILES]
     for folder in PROJECT_FOLDERS:
         paths += [p for p in (PROJECT_DIR / folder).rglob("*") if p.is_file()]
@@ -116,7 +130,7 @@ def _project_mtime() -> float:
 
 
 def manifest_is_current() -> bool:
-    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= _project_mtime()
+    return MANIFEST.exists() and MANIFEST.stat().st_mtime >= project_mtime()
 
 
 def ensure_manifest(database: Path | str | None = None) -> Path:
@@ -185,18 +199,36 @@ def build_marts(database: Path | str, params: MartParams = MartParams(), select:
         shutil.rmtree(target, ignore_errors=True)
 
 
+DOCS_CACHE = TARGET_DIR / "dbt_docs.html"
+
+
+def _copy(src: Path, out: Path) -> Path:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
+    shutil.copyfile(src, tmp)
+    os.replace(tmp, out)
+    return out
+
+
+def copy_docs(docs_dir: Path | str) -> Path | None:
+    """<docs_dir>/dbt_docs.html from the site generated last, when that is current: the site shows the project
+    (manifest) and the columns of its relations (catalog), which change only with the project. None when the site
+    must be generated again (generate_docs)."""
+    if not (DOCS_CACHE.exists() and manifest_is_current() and DOCS_CACHE.stat().st_mtime >= MANIFEST.stat().st_mtime):
+        return None
+    return _copy(DOCS_CACHE, Path(docs_dir) / "dbt_docs.html")
+
+
 def generate_docs(database: Path | str, docs_dir: Path | str, params: MartParams = MartParams()) -> Path:
     """The documentation site of the marts, `dbt docs generate --static`: one self-contained HTML file (works
-    offline), written to <docs_dir>/dbt_docs.html. It reads the warehouse's catalog: the caller holds the writer
-    lock (or no one writes). Returns its path."""
-    out = Path(docs_dir) / "dbt_docs.html"
-    out.parent.mkdir(parents=True, exist_ok=True)
+    offline), written to <docs_dir>/dbt_docs.html (~10 s on the sample world) and kept in target/ for copy_docs.
+    It reads the warehouse's catalog: the caller holds the writer lock and has no connection open on the file.
+    Returns its path."""
+    ensure_manifest(database)
     target = new_target_path("docs")
     try:
         run_dbt(["docs", "generate", "--static"], database, params, target_path=target)
-        tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
-        shutil.copyfile(target / "static_index.html", tmp)
-        os.replace(tmp, out)
+        _copy(target / "static_index.html", DOCS_CACHE)
     finally:
         shutil.rmtree(target, ignore_errors=True)
-    return out
+    return _copy(DOCS_CACHE, Path(docs_dir) / "dbt_docs.html")
