@@ -95,7 +95,8 @@ class RunProgress:
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             mat = ev.event_specific_data.materialization
             # a backfill range reports one event per partition, with the same metadata: keep the last
-            self.materialized[step] = {k: v.value for k, v in mat.metadata.items()}
+            # a step may materialize several assets (the dbt models of the marts step): their figures together
+            self.materialized.setdefault(step, {}).update({k: v.value for k, v in mat.metadata.items()})
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             check = ev.event_specific_data
             if not check.passed:
