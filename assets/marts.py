@@ -25,8 +25,9 @@ from dagster import AssetCheckResult, AssetExecutionContext, AssetKey, Config, M
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from pipelines.resources import WarehouseResource
+from pipelines.settings import Settings
 from warehouse.db import connect, crash_point
-from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, new_target_path
+from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path
 
 LEVELS = ("province_wide", "province_agencies", "commune")
 
@@ -121,7 +122,12 @@ def _figures(database: str, keys: list[AssetKey]) -> dict[AssetKey, dict]:
     return out
 
 
-@dbt_assets(manifest=ensure_manifest(), name="marts", dagster_dbt_translator=TRANSLATOR)
+# target/manifest.json, parsed when the project changed (with the warehouse of the settings: a run on it can reuse
+# the parse).
+MANIFEST = ensure_manifest(Settings.from_env().warehouse_db)
+
+
+@dbt_assets(manifest=MANIFEST, name="marts", dagster_dbt_translator=TRANSLATOR)
 def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResource,
           warehouse: WarehouseResource) -> Iterator[Any]:
     params = config.params()
@@ -142,13 +148,16 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
             crash_point("marts.built")  # fault injection for tests/test_crash_safety.py (dbt done, lock held)
             built = [context.asset_key_for_output(e.output_name) for e in events if isinstance(e, Output)]
             figures = _figures(warehouse.database, built)
+        if invocation.is_successful():
+            keep_parse_state(target)
     finally:
         shutil.rmtree(target, ignore_errors=True)
     context.log.debug(dbt_log.getvalue())
     checks = [e for e in events if isinstance(e, AssetCheckResult)]
     failed = [e.check_name for e in checks if not e.passed]
     context.log.info(f"dbt build: {len(built)} models built, {len(checks) - len(failed)} of {len(checks)} tests "
-                     f"passed in {time.perf_counter() - t0:.1f} s" + (f"; failed: {', '.join(failed)}" if failed else ""))
+                     f"passed in {time.perf_counter() - t0:.1f} s"
+                     + (f"; failed: {', '.join(failed)}" if failed else ""))
     for event in events:
         if isinstance(event, Output):
             key = context.asset_key_for_output(event.output_name)

@@ -161,6 +161,16 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
     return MANIFEST
 
 
+def keep_parse_state(target: Path) -> None:
+    """Keep the parse state of a finished run as the project's (dbt reuses a parse only for the same vars and
+    profile, i.e. warehouse file): the next run with the same ones skips parsing. Only while the manifest is current."""
+    state = target / "partial_parse.msgpack"
+    if state.exists() and manifest_is_current():
+        tmp = TARGET_DIR / f".partial_parse.{os.getpid()}.tmp"
+        shutil.copyfile(state, tmp)
+        os.replace(tmp, TARGET_DIR / "partial_parse.msgpack")
+
+
 class DbtError(RuntimeError):
     """A dbt command failed; the message carries the end of its log."""
 
@@ -170,6 +180,10 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
     """Run `dbt <args>` on the warehouse file `database` (the caller holds its writer lock when dbt writes).
     With params, they are passed as --vars. Artifacts go to target_path (a new folder of its own by default)."""
     target = target_path or new_target_path(args[0])
+    if (TARGET_DIR / "partial_parse.msgpack").exists() and not (target / "partial_parse.msgpack").exists():
+        # dbt reuses the project's parse when vars and profile are the same (as dagster-dbt does it).
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(TARGET_DIR / "partial_parse.msgpack", target / "partial_parse.msgpack")
     cmd = [launcher(), *args]
     if params is not None:
         cmd += ["--vars", json.dumps(params.dbt_vars())]
