@@ -10,6 +10,7 @@ from dagster import AssetExecutionContext, AssetKey, MaterializeResult, Metadata
 from assets.marts import MARTS_KEYS
 from assets.resources import PathsResource, WarehouseResource
 from reports.html import render_report
+from warehouse.dbt_runner import copy_docs, dbt_environment, generate_docs
 from warehouse.publish import publish
 
 SNAPSHOT = AssetKey(["analytics", "snapshot"])
@@ -28,8 +29,17 @@ def snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, paths
     t0 = time.perf_counter()
     with warehouse.writer() as con:
         out = publish(con, paths.analytics_db)
+    # The marts' documentation site (dbt docs, one offline HTML file): generated again only when the project changed.
+    dbt_docs = copy_docs(paths.docs_dir)
+    if dbt_docs is None:
+        with warehouse.locked(), dbt_environment(warehouse.database):
+            dbt_docs = generate_docs(warehouse.database, paths.docs_dir)
+    dbt_docs = dbt_docs.resolve()
     return MaterializeResult(metadata={
         "path": MetadataValue.path(out["path"]),
+        # Browsers do not follow file:// links from an http page: the path is there to copy.
+        "dbt_docs": MetadataValue.url(dbt_docs.as_uri()),
+        "dbt_docs_path": MetadataValue.path(str(dbt_docs)),
         "tables": len(out["tables"]),
         **{f"rows.{t}": n for t, n in out["tables"].items()},
         "seconds": round(time.perf_counter() - t0, 3),

@@ -10,11 +10,13 @@ from typing import Iterator
 
 import duckdb
 from dagster import ConfigurableResource
+from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from assets.settings import pii_key
 from stages.staging import hash_cache_path
 from warehouse.db import apply_schema, configure, writer_lock
+from warehouse.dbt_runner import PROJECT_DIR, launcher
 
 
 class WarehouseResource(DuckDBResource):
@@ -29,6 +31,31 @@ class WarehouseResource(DuckDBResource):
                 configure(con)
                 apply_schema(con)
                 yield con
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[None]:
+        """The writer lock without a connection, the schema applied: for a writer in another process (dbt), which
+        needs the file free of this process's connections while it writes."""
+        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
+        with writer_lock(self.database):
+            with self.get_connection() as con:
+                configure(con)
+                apply_schema(con)
+            yield
+
+
+class DbtResource(DbtCliResource):
+    """dagster-dbt's resource, without the dbt adapter it builds inside this process at every invocation: that
+    adapter serves only fetch_row_counts / fetch_column_metadata, which would query the warehouse while dbt holds it
+    (the marts asset reads its figures once dbt has finished), and building it parses every dbt macro: ~3 s a run."""
+
+    def _initialize_dbt_core_adapter(self, args):  # dagster-dbt 0.29: tolerated as None (adapter is optional)
+        return None
+
+
+def dbt_resource() -> DbtCliResource:
+    """The marts' dbt project (warehouse/dbt_project.yml), run through hoso-dbt (dies with its parent, offline)."""
+    return DbtResource(project_dir=str(PROJECT_DIR), profiles_dir=str(PROJECT_DIR), dbt_executable=launcher())
 
 
 class PathsResource(ConfigurableResource):

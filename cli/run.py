@@ -81,7 +81,7 @@ class RunProgress:
         elif kind == DagsterEventType.ASSET_MATERIALIZATION:
             mat = ev.event_specific_data.materialization
             # a backfill range reports one event per partition, with the same metadata; a multi-asset one per
-            # table, each with its own figures: keep them all, the last one of a key wins
+            # table or dbt model, each with its own figures: keep them all, the last one of a key wins
             self.materialized.setdefault(step, {}).update({k: v.value for k, v in mat.metadata.items()})
         elif kind == DagsterEventType.ASSET_CHECK_EVALUATION:
             check = ev.event_specific_data

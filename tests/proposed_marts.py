@@ -10,7 +10,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.marts import MartParams
+from warehouse.dbt_runner import MartParams
 
 FOLDER = Path(__file__).resolve().parents[1] / "proposed_marts"
 

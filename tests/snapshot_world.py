@@ -1,8 +1,8 @@
 """A small analytics snapshot for the analyst-facing tests (views, example queries, HTML report).
 
-It fills the warehouse's core/ref tables with a handful of hand-made rows, builds the marts with the real mart SQL
-(warehouse.marts.build_marts), publishes the snapshot with the real publish(), and creates the bao_cao views inside it
-through an ATTACH, as the publish step does. The numbers are small enough to check by hand:
+It fills the warehouse's core/ref tables with a handful of hand-made rows, builds the marts and the bao_cao views
+with the real dbt project (warehouse.dbt_runner.build_marts: `dbt build`, its tests included), and publishes the
+snapshot with the real publish(), which creates the views again inside it. The numbers are small enough to check by hand:
 
     unit                 online  in person  postal   received  online %   (+ muc_do 2 / not synced notes)
     Phường Vinh Phú           9          1       0         10    90.00
@@ -37,9 +37,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from warehouse.db import apply_schema, connect
-from warehouse.marts import MartParams, build_marts
+from warehouse.dbt_runner import MartParams, build_marts
 from warehouse.publish import publish
-from warehouse.views import create_views
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOME = "40"
@@ -290,26 +289,34 @@ def fill_warehouse(con) -> None:
         [(*r, *lineage) for r in province_snapshot_values()])
 
 
-def build_snapshot(folder: Path, params: MartParams = MartParams(),
-                   extra_marts: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
-    """Warehouse with the test world -> marts (real SQL) -> published snapshot -> bao_cao views created through an
-    ATTACH (as publish does). Returns the analytics snapshot's path; nothing is left open on it. `extra_marts(con)`
-    runs after the marts are built (e.g. tests/proposed_marts.py), so that publish copies its tables too."""
+def build_warehouse(folder: Path, params: MartParams = MartParams()) -> Path:
+    """Warehouse with the test world -> `dbt build` (marts, views, tests). Returns the warehouse's path; nothing is
+    left open on it. Fails with dbt's log when a model or a test fails."""
     folder.mkdir(parents=True, exist_ok=True)
-    analytics = folder / "analytics.duckdb"
-    con = connect(folder / "warehouse.duckdb")
+    warehouse = folder / "warehouse.duckdb"
+    con = connect(warehouse)
     try:
         apply_schema(con)
         fill_warehouse(con)
-        build_marts(con, params)
+    finally:
+        con.close()
+    res = build_marts(warehouse, params)
+    assert res["returncode"] == 0, res["log"][-5000:]
+    return warehouse
+
+
+def build_snapshot(folder: Path, params: MartParams = MartParams(),
+                   extra_marts: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
+    """build_warehouse() -> published snapshot (marts and bao_cao views). Returns the analytics snapshot's path;
+    nothing is left open on it. `extra_marts(con)` runs after the marts are built (e.g. tests/proposed_marts.py),
+    so that publish copies its tables too."""
+    warehouse = build_warehouse(folder, params)
+    analytics = folder / "analytics.duckdb"
+    con = connect(warehouse)
+    try:
         if extra_marts is not None:
             extra_marts(con)
         publish(con, analytics)
-        con.execute(f"ATTACH '{analytics}' AS snapshot")
-        try:
-            create_views(con, "snapshot")
-        finally:
-            con.execute("DETACH snapshot")
     finally:
         con.close()
     return analytics

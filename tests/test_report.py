@@ -16,7 +16,7 @@ import proposed_marts
 import snapshot_world as w
 from reports.charts import BarRow, Series, column_chart, hbar_chart, line_chart, value_axis
 from reports.html import fmt_int, fmt_pct, load, render_html, render_report
-from warehouse.marts import MartParams
+from warehouse.dbt_runner import MartParams
 
 SECTION_IDS = ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu", "xep-hang", "doi-chieu"]
 CHARTS = {"xu-huong": 2}  # the daily ratio and the dossiers per day; one chart in every other section

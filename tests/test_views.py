@@ -1,18 +1,42 @@
-"""The bao_cao views (warehouse/views/*.sql, warehouse.views.create_views): created through an ATTACH as publish does,
-they must still resolve when the snapshot file is opened on its own, under another name, or attached under another
-alias next to a database that has its own marts; every view and column is commented."""
+"""The bao_cao views (dbt models warehouse/models/bao_cao/*.sql, documented in their schema.yml): built in the
+warehouse by dbt and created again inside the snapshot by publish (through an ATTACH), they must still resolve when
+the snapshot file is opened on its own, under another name, or attached under another alias next to a database that
+has its own marts; every view and column is commented as schema.yml says."""
 
 from __future__ import annotations
 
+import re
 import shutil
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 import duckdb
 import pytest
+import yaml
 
 import snapshot_world as w
-from warehouse.views import create_views, view_docs
+from warehouse.dbt_runner import PROJECT_DIR
+
+
+@dataclass(frozen=True)
+class ViewDoc:
+    view: str                       # bao_cao.x
+    source: str                     # marts.y
+    description: str
+    columns: dict[str, str]         # Vietnamese column name -> comment
+
+
+def view_docs() -> list[ViewDoc]:
+    folder = PROJECT_DIR / "models" / "bao_cao"
+    docs = []
+    for m in yaml.safe_load((folder / "schema.yml").read_text(encoding="utf-8"))["models"]:
+        sql = (folder / f"{m['name']}.sql").read_text(encoding="utf-8")
+        source = "marts." + re.search(r"ref\('([a-z_]+)'\)", sql).group(1)
+        docs.append(ViewDoc(f"bao_cao.{m['name']}", source, m["description"],
+                            {c["name"]: c["description"] for c in m["columns"]}))
+    return docs
+
 
 VIEWS = {d.view: d for d in view_docs()}
 
@@ -66,28 +90,25 @@ def test_views_read_their_own_database_when_attached_beside_other_marts(snapshot
         con.close()
 
 
-def test_create_views_is_idempotent_and_restores_the_current_database(snapshot, tmp_path):
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(snapshot, copy)
-    con = duckdb.connect(str(tmp_path / "main.duckdb"))
+def test_the_views_in_the_warehouse_and_in_the_snapshot_agree(snapshot):
+    """dbt builds the views in the warehouse too (over the warehouse's marts); publish copies them, comments
+    included, and neither names a database."""
+    con = duckdb.connect(str(snapshot.parent / "warehouse.duckdb"), read_only=True)
     try:
-        con.execute(f"ATTACH '{copy}' AS published")
-        before = con.execute("SELECT current_database(), current_schema()").fetchone()
-        assert create_views(con, "published") == list(VIEWS)  # a second time over the existing views
-        assert con.execute("SELECT current_database(), current_schema()").fetchone() == before
-        assert con.execute("SELECT count(*) FROM published.bao_cao.ty_le_theo_xa").fetchone()[0] == 6
-    finally:
-        con.close()
-    # Also directly in the database of the connection itself.
-    con = duckdb.connect(str(copy))
-    try:
-        create_views(con, con.execute("SELECT current_database()").fetchone()[0])
-        assert con.execute("SELECT count(*) FROM bao_cao.doi_chieu_bao_cao").fetchone()[0] == len(w.PUBLISHED)
+        con.execute(f"ATTACH '{snapshot}' AS published (READ_ONLY)")
+        q = ("SELECT view_name, comment, sql FROM duckdb_views() WHERE database_name = ? AND schema_name = 'bao_cao' "
+             "ORDER BY 1")
+        in_warehouse, in_snapshot = con.execute(q, ["warehouse"]).fetchall(), con.execute(q, ["published"]).fetchall()
+        assert in_warehouse == in_snapshot and len(in_snapshot) == len(VIEWS)
+        assert not [v for v, _, sql in in_snapshot if "warehouse." in sql or '"warehouse"' in sql]
+        for view in VIEWS:
+            a = con.execute(f"SELECT count(*) FROM (FROM warehouse.{view} EXCEPT ALL FROM published.{view})")
+            assert a.fetchone()[0] == 0, view
     finally:
         con.close()
 
 
-def test_every_view_and_column_is_commented_as_its_header_says(snapshot):
+def test_every_view_and_column_is_commented_as_schema_yml_says(snapshot):
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
         comments = dict(con.execute(
@@ -97,7 +118,7 @@ def test_every_view_and_column_is_commented_as_its_header_says(snapshot):
             cols = con.execute(
                 "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'bao_cao' AND table_name = ? "
                 "ORDER BY column_index", [view.split(".")[1]]).fetchall()
-            assert [c for c, _ in cols] == list(doc.columns), f"{view}: the header must list the columns in order"
+            assert [c for c, _ in cols] == list(doc.columns), f"{view}: schema.yml must list the columns in order"
             for column, comment in cols:
                 assert comment == doc.columns[column]
                 assert comment.endswith(")") and f"({doc.source}." in comment

@@ -17,7 +17,7 @@ from typing import Iterator
 import duckdb
 
 from sources.labels import code_label_rows
-from stages.faults import crash_point  # noqa: F401  (re-exported for warehouse.marts and warehouse.publish)
+
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 

@@ -1,0 +1,258 @@
+"""The marts' dbt project (warehouse/dbt_project.yml) on its own and through Dagster (assets/marts.py): its tests
+pass on a good warehouse and fail on a broken one, one mart can be materialized alone with its metadata and checks,
+the comments of schema.yml reach the snapshot, the dbt child dies with its parent, and the manifest is produced when
+it is missing or stale."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from decimal import Decimal
+
+import duckdb
+import pytest
+import yaml
+from dagster import AssetKey, DagsterInstance, materialize
+
+import snapshot_world as w
+from warehouse.dbt_runner import MANIFEST, PROJECT_DIR, MartParams, copy_docs, ensure_manifest, generate_docs, \
+    new_target_path, project_mtime, run_dbt
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """The test world's warehouse after `dbt build`, and its published snapshot."""
+    return w.build_snapshot(tmp_path_factory.mktemp("dbt"))
+
+
+def test_results(database, args: list[str]) -> dict[str, str]:
+    """{test name: status} of `dbt <args>` on a warehouse."""
+    target = new_target_path("test")
+    try:
+        run_dbt(args, database, MartParams(), target_path=target, check=False)
+        results = json.loads((target / "run_results.json").read_text())["results"]
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+    return {r["unique_id"].split(".")[2]: r["status"] for r in results}
+
+
+test_results.__test__ = False  # a helper, not a test
+
+
+def copy_warehouse(built, tmp_path):
+    copy = tmp_path / "warehouse.duckdb"
+    copy.write_bytes((built.parent / "warehouse.duckdb").read_bytes())
+    return copy
+
+
+def test_every_dbt_test_passes_on_the_test_world(built, tmp_path):
+    db = copy_warehouse(built, tmp_path)
+    results = test_results(db, ["test"])
+    assert len(results) > 60 and set(results.values()) == {"pass"}, {k: v for k, v in results.items() if v != "pass"}
+    # The grain of every model is tested.
+    models = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
+    assert len(models) == 19
+    grain = {name.split("_", 1)[1] for name in results if name.startswith(("unique_", "unique_combination_"))}
+    for model in models:
+        assert any(model in g for g in grain), f"{model}: no unique test on its grain"
+
+
+def test_a_broken_table_fails_its_tests(built, tmp_path):
+    db = copy_warehouse(built, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        # A duplicate grain row (single and multi-column grain), a figure lost from the reconciliation, and a
+        # commune whose counts no longer add up to the commune level.
+        con.execute("INSERT INTO marts.online_ratio_by_commune SELECT * FROM marts.online_ratio_by_commune LIMIT 1")
+        con.execute("INSERT INTO marts.daily_trend SELECT * FROM marts.daily_trend LIMIT 1")
+        con.execute("DELETE FROM marts.published_reconciliation WHERE figure_id = 'P1_ratio'")
+    finally:
+        con.close()
+    results = test_results(db, ["test"])
+    failed = {k for k, v in results.items() if v == "fail"}
+    assert "unique_online_ratio_by_commune_unit_code" in failed
+    assert any(k.startswith("unique_combination_daily_trend") for k in failed)
+    assert {"published_figures_have_one_reconciliation_row", "commune_level_is_the_sum_over_communes"} <= failed
+    assert not any("province_ranking" in k or "ratio_by_agency" in k for k in failed)
+
+
+def test_province_wide_must_be_the_sum_of_the_levels(built, tmp_path):
+    db = copy_warehouse(built, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("UPDATE marts.online_ratio_by_level SET received = received + 1 WHERE level_key = 'commune'")
+    finally:
+        con.close()
+    results = test_results(db, ["test", "--select", "online_ratio_by_level"])
+    assert results["province_wide_is_agencies_plus_communes"] == "fail"
+    assert results["commune_level_is_the_sum_over_communes"] == "fail"
+    assert results["unique_online_ratio_by_level_level_key"] == "pass"
+
+
+def test_comments_of_schema_yml_reach_the_snapshot(built):
+    docs = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "schema.yml").read_text(encoding="utf-8"))["models"]
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'")
+                      .fetchall())
+        assert set(tables) == {m["name"] for m in docs}
+        for m in docs:
+            assert tables[m["name"]] == m["description"] and "grain" in m["description"]
+            cols = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts' "
+                               "AND table_name = ? ORDER BY column_index", [m["name"]]).fetchall()
+            assert cols == [(c["name"], c["description"]) for c in m["columns"]], m["name"]
+            assert all(" | " in c for _, c in cols)
+    finally:
+        con.close()
+
+
+def test_labels_come_from_the_code_labels_table(built):
+    con = duckdb.connect(str(built), read_only=True)
+    try:
+        rows = con.execute("SELECT DISTINCT channel, channel_label FROM marts.fct_case_files ORDER BY 1").fetchall()
+        assert rows == [(1, "Trực tiếp"), (2, "Trực tuyến"), (3, "Bưu chính công ích")]
+        assert con.execute("SELECT DISTINCT status_label FROM marts.fct_case_files WHERE status = 10").fetchall() \
+            == [("Đã trả kết quả",)]
+    finally:
+        con.close()
+
+
+def test_another_definition_and_target_through_the_vars(tmp_path):
+    db = w.build_warehouse(tmp_path, MartParams(ratio_definition="C", commune_target_pct=75.0))
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        assert con.execute("SELECT DISTINCT ratio_definition FROM marts.online_ratio_by_level").fetchall() == [("C",)]
+        assert con.execute("SELECT DISTINCT target_pct FROM marts.online_ratio_by_commune").fetchall() \
+            == [(Decimal("75.00"),)]
+    finally:
+        con.close()
+    with pytest.raises(ValueError):
+        MartParams(ratio_definition="E")
+
+
+def test_one_mart_alone_through_dagster_with_its_metadata_and_checks(built, tmp_path):
+    from assets.marts import marts
+    from assets.resources import WarehouseResource, dbt_resource
+
+    db = copy_warehouse(built, tmp_path)
+    key = AssetKey(["marts", "online_ratio_by_level"])
+    with DagsterInstance.ephemeral() as instance:
+        res = materialize([marts], selection=[key], instance=instance,
+                          resources={"dbt": dbt_resource(), "warehouse": WarehouseResource(database=str(db))})
+        assert res.success
+        mats = res.get_asset_materialization_events()
+        assert [m.asset_key for m in mats] == [key]
+        md = {k: v.value for k, v in mats[0].materialization.metadata.items()}
+        assert (md["province_wide.received"], md["province_wide.online"], md["province_wide.online_ratio_pct"]) \
+            == (77, 57, 74.03)
+        assert (md["commune.received"], md["province_agencies.received"]) == (39, 38)
+        assert md["dagster/row_count"] == 3 and md["ratio_definition"] == "A"
+        checks = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
+        assert {"unique_online_ratio_by_level_level_key", "province_wide_is_agencies_plus_communes"} <= set(checks)
+        assert all(checks.values()) and all(e.asset_key == key for e in res.get_asset_check_evaluations())
+
+
+def test_a_failing_test_fails_the_step_and_its_check(built, tmp_path):
+    """A dossier twice in core.dossiers (which has no key): fct_case_files is rebuilt, its grain test fails (a
+    blocking check), dbt skips what depends on it, and the step fails."""
+    from assets.marts import marts
+    from assets.resources import WarehouseResource, dbt_resource
+
+    db = copy_warehouse(built, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        con.execute("INSERT INTO core.dossiers SELECT * FROM core.dossiers LIMIT 1")
+    finally:
+        con.close()
+    with DagsterInstance.ephemeral() as instance:
+        res = materialize([marts], instance=instance, raise_on_error=False,
+                          resources={"dbt": dbt_resource(), "warehouse": WarehouseResource(database=str(db))})
+    assert not res.success
+    checks = {e.check_name: e for e in res.get_asset_check_evaluations()}
+    assert checks["unique_fct_case_files_dossier_code"].passed is False
+    assert checks["unique_fct_case_files_dossier_code"].blocking
+    built = {m.asset_key.to_user_string() for m in res.get_asset_materialization_events()}
+    assert "marts/fct_case_files" in built and "marts/province_task_status" in built  # not downstream of it
+    assert not built & {"marts/online_ratio_by_level", "marts/published_reconciliation", "bao_cao/ty_le_theo_cap"}
+
+
+def test_the_dbt_child_dies_with_its_parent(tmp_path):
+    """hoso-dbt sets PR_SET_PDEATHSIG: when the process that started dbt is SIGKILLed, dbt is killed too."""
+    pid_file = tmp_path / "child.pid"
+    parent = subprocess.Popen([sys.executable, "-c", f"""
+import subprocess, sys, os, signal, time
+child = subprocess.Popen([sys.executable, "-c", "from warehouse.dbt_launcher import die_with_parent; "
+                          "die_with_parent(); import time; time.sleep(120)"])
+open({str(pid_file)!r}, "w").write(str(child.pid))
+time.sleep(120)
+"""])
+    deadline = time.monotonic() + 30
+    while not (pid_file.exists() and pid_file.read_text()):
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    child = int(pid_file.read_text())
+    time.sleep(1.0)  # the child has set its death signal
+    os.kill(child, 0)  # alive
+    parent.send_signal(signal.SIGKILL)
+    parent.wait()
+    deadline = time.monotonic() + 10
+    while True:
+        try:
+            os.kill(child, 0)
+        except ProcessLookupError:
+            break
+        with open(f"/proc/{child}/stat") as fh:  # a zombie (reaped by init later) counts as dead
+            if fh.read().split(") ")[1].startswith("Z"):
+                break
+        assert time.monotonic() < deadline, "the child outlived its parent"
+        time.sleep(0.1)
+
+
+def test_the_launcher_answers_the_version_without_dbt():
+    out = subprocess.run([str(w.Path(sys.executable).with_name("hoso-dbt")), "--version"], capture_output=True,
+                         text=True, timeout=30)
+    assert out.returncode == 0 and "installed: 1.11." in out.stdout
+
+
+@pytest.mark.slow
+def test_the_manifest_is_produced_when_missing_or_stale(tmp_path):
+    saved = tmp_path / "manifest.json"
+    ensure_manifest()
+    saved.write_bytes(MANIFEST.read_bytes())
+    try:
+        MANIFEST.unlink()
+        t0 = time.perf_counter()
+        assert ensure_manifest() == MANIFEST and MANIFEST.exists()
+        cold = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ensure_manifest()
+        warm = time.perf_counter() - t0
+        assert warm < 1.0 < cold
+        # Older than a file of the project: parsed again.
+        old = project_mtime() - 10
+        os.utime(MANIFEST, (old, old))
+        ensure_manifest()
+        assert MANIFEST.stat().st_mtime >= project_mtime()
+        manifest = json.loads(MANIFEST.read_text())
+        assert "model.hoso_warehouse.online_ratio_by_level" in manifest["nodes"]
+        print(f"\nmanifest: cold {cold:.1f} s, warm {warm * 1000:.1f} ms")
+    finally:
+        if not MANIFEST.exists():
+            MANIFEST.write_bytes(saved.read_bytes())
+
+
+@pytest.mark.slow
+def test_the_documentation_site_is_one_offline_html_file(built, tmp_path):
+    db = copy_warehouse(built, tmp_path)
+    page = generate_docs(db, tmp_path / "docs")
+    assert page == tmp_path / "docs" / "dbt_docs.html"
+    assert copy_docs(tmp_path / "other") == tmp_path / "other" / "dbt_docs.html"  # current: copied, not generated
+    html = page.read_text(encoding="utf-8")
+    # The manifest and the catalog are inside, as JSON (non-ASCII escaped): descriptions and column comments.
+    assert "online_ratio_by_level" in html and json.dumps("Tỷ lệ nộp trực tuyến")[1:-1] in html
+    assert "https://cdn" not in html and "<script src=\"http" not in html

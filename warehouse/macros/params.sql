@@ -1,0 +1,22 @@
+{#- The parameters of the marts (vars in dbt_project.yml, set from Dagster's MartsConfig), as SQL literals. -#}
+{% macro param(name) -%}
+    {%- set value = var(name) -%}
+    {%- if name in ('window_start', 'window_end') -%}
+        CAST({{ sql_string(value) }} AS TIMESTAMPTZ)
+    {%- elif name == 'commune_target_pct' -%}
+        CAST({{ value | float }} AS DOUBLE)
+    {%- elif name == 'ratio_definition' -%}
+        {%- if value not in ('A', 'B', 'C', 'D') -%}
+            {{ exceptions.raise_compiler_error("ratio_definition must be one of A, B, C, D, not " ~ value) }}
+        {%- endif -%}
+        {{ sql_string(value) }}
+    {%- elif name == 'home_province' -%}
+        {{ sql_string(value) }}
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("unknown parameter " ~ name) }}
+    {%- endif -%}
+{%- endmacro %}
+
+{% macro sql_string(value) -%}
+    '{{ (value | string) | replace("'", "''") }}'
+{%- endmacro %}

@@ -1,0 +1,12 @@
+-- marts.online_ratio_definitions under Vietnamese column names (documentation and tests: schema.yml). The mart is named
+-- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
+SELECT level_key         AS "Mã cấp",
+       level_label       AS "Cấp",
+       ratio_definition  AS "Định nghĩa tỷ lệ",
+       definition_text   AS "Cách tính",
+       numerator         AS "Tử số",
+       denominator       AS "Mẫu số",
+       sync_ratio        AS "Tỷ lệ đồng bộ",
+       ratio_pct         AS "Tỷ lệ (%)"
+FROM {{ ref('online_ratio_definitions').include(database=False) }}
+ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END, ratio_definition

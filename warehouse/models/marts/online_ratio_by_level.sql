@@ -1,0 +1,24 @@
+-- The headline: received, online and the online ratio of the home province at each level, under the configured
+-- definition; grain level_key. Documentation and tests: schema.yml.
+WITH f AS (
+    SELECT * FROM {{ ref('fct_case_files') }} WHERE counted AND province_code = {{ param('home_province') }}
+),
+plain AS (
+    SELECT 'province_wide' AS level_key, count(*) AS received, count(*) FILTER (WHERE is_online) AS online,
+           count(*) FILTER (WHERE is_returned) AS returned FROM f
+    UNION ALL
+    SELECT 'province_agencies', count(*), count(*) FILTER (WHERE is_online), count(*) FILTER (WHERE is_returned)
+    FROM f WHERE level = 'province'
+    UNION ALL
+    SELECT 'commune', count(*), count(*) FILTER (WHERE is_online), count(*) FILTER (WHERE is_returned)
+    FROM f WHERE level = 'commune'
+)
+SELECT d.level_key, d.level_label, p.received, p.online, p.returned,
+       d.ratio_definition, d.definition_text, d.numerator, d.denominator, d.ratio_pct AS online_ratio_pct,
+       format('{:d} / {:d}', d.numerator, d.denominator)
+           || CASE WHEN d.ratio_definition = 'D' THEN format(' x {:.4f}', d.sync_ratio) ELSE '' END AS formula,
+       {{ param('window_start') }} AS window_start, {{ param('window_end') }} AS window_end
+FROM {{ ref('online_ratio_definitions') }} d
+JOIN plain p USING (level_key)
+WHERE d.ratio_definition = {{ param('ratio_definition') }}
+ORDER BY CASE d.level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END

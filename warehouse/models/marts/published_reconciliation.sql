@@ -1,0 +1,114 @@
+-- Every figure of the published report beside the value recomputed from the records; grain figure_id.
+-- Documentation and tests: schema.yml.
+WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
+g AS (
+    SELECT max(received) FILTER (WHERE level_key = 'province_wide') AS rw,
+           max(online) FILTER (WHERE level_key = 'province_wide') AS ow,
+           max(returned) FILTER (WHERE level_key = 'province_wide') AS tw,
+           max(received) FILTER (WHERE level_key = 'province_agencies') AS ra,
+           max(online) FILTER (WHERE level_key = 'province_agencies') AS oa,
+           max(returned) FILTER (WHERE level_key = 'province_agencies') AS ta,
+           max(received) FILTER (WHERE level_key = 'commune') AS rc,
+           max(online) FILTER (WHERE level_key = 'commune') AS oc,
+           max(returned) FILTER (WHERE level_key = 'commune') AS tc
+    FROM lv
+),
+latest_rank AS (
+    SELECT * FROM {{ ref('province_ranking') }}
+    WHERE is_home AND snapshot_date = (SELECT max(snapshot_date) FROM {{ ref('province_ranking') }})
+),
+latest_tasks AS (
+    SELECT * FROM {{ ref('commune_task_progress') }}
+    WHERE snapshot_date = (SELECT max(snapshot_date) FROM {{ ref('commune_task_progress') }})
+),
+ptasks AS (
+    SELECT * FROM {{ ref('province_task_status') }}
+    WHERE snapshot_date = (SELECT max(snapshot_date) FROM {{ ref('province_task_status') }})
+),
+metrics(metric, unit, value, formula) AS (
+    SELECT 'received.province_wide', 'count', rw, format('all dossiers received in the window = {:d}', rw) FROM g
+    UNION ALL SELECT 'online.province_wide', 'count', ow, format('online dossiers, all agencies = {:d}', ow) FROM g
+    UNION ALL SELECT 'returned.province_wide', 'count', tw, format('dossiers with status 10, all agencies = {:d}', tw) FROM g
+    UNION ALL SELECT 'received.province_agencies', 'count', ra, format('dossiers received by province-level agencies = {:d}', ra) FROM g
+    UNION ALL SELECT 'online.province_agencies', 'count', oa, format('online dossiers, province-level agencies = {:d}', oa) FROM g
+    UNION ALL SELECT 'received.commune', 'count', rc, format('dossiers received by the communes = {:d}', rc) FROM g
+    UNION ALL SELECT 'online.commune', 'count', oc, format('online dossiers, communes = {:d}', oc) FROM g
+    UNION ALL SELECT 'ratio.province_wide', 'percent', {{ pct('ow', 'rw') }}, format('online / received, all agencies = {:d} / {:d}', ow, rw) FROM g
+    UNION ALL SELECT 'ratio.province_agencies', 'percent', {{ pct('oa', 'ra') }}, format('online / received, province-level agencies = {:d} / {:d}', oa, ra) FROM g
+    UNION ALL SELECT 'ratio.commune', 'percent', {{ pct('oc', 'rc') }}, format('online / received, communes = {:d} / {:d}', oc, rc) FROM g
+    UNION ALL SELECT 'ratio.commune_online_over_agency_online', 'percent', {{ pct('oc', 'oa') }},
+                     format('commune online / province-level online = {:d} / {:d}', oc, oa) FROM g
+    UNION ALL SELECT 'ratio.commune_online_over_all_online', 'percent', {{ pct('oc', 'ow') }},
+                     format('commune online / all online = {:d} / {:d}', oc, ow) FROM g
+    UNION ALL SELECT 'ratio.commune_received_over_all_received', 'percent', {{ pct('rc', 'rw') }},
+                     format('commune received / all received = {:d} / {:d}', rc, rw) FROM g
+    UNION ALL SELECT 'ratio.returned_over_received', 'percent', {{ pct('tw', 'rw') }},
+                     format('returned / received, all agencies = {:d} / {:d}', tw, rw) FROM g
+    UNION ALL SELECT 'rank.online', 'rank', online_rank,
+                     format('rank of the recomputed online ratio among {:d} provinces on {}', provinces, snapshot_date) FROM latest_rank
+    UNION ALL SELECT 'rank_change.online', 'rank', online_rank_change, 'places gained on the online ratio since the previous snapshot' FROM latest_rank
+    UNION ALL SELECT 'rank.tasks', 'rank', task_rank,
+                     format('rank of commune-task completion among {:d} provinces on {}', provinces, snapshot_date) FROM latest_rank
+    UNION ALL SELECT 'rank_change.tasks', 'rank', task_rank_change, 'places gained on commune-task completion since the previous snapshot' FROM latest_rank
+    UNION ALL SELECT 'tasks.done_' || tasks_done, 'count', communes,
+                     format('communes with {:d}/{:d} tasks done on {}', tasks_done, tasks_total, snapshot_date) FROM latest_tasks
+    UNION ALL SELECT 'tasks.below_70pct', 'count', coalesce(sum(communes) FILTER (WHERE below_70pct), 0),
+                     'communes with less than 70% of their tasks done' FROM latest_tasks
+    UNION ALL SELECT 'province_tasks.total', 'count', tasks_total, 'province-level tasks' FROM ptasks
+    UNION ALL SELECT 'province_tasks.done', 'count', tasks_done, 'province-level tasks done' FROM ptasks
+    UNION ALL SELECT 'province_tasks.in_progress', 'count', in_progress_within_deadline, 'province-level tasks open and within deadline' FROM ptasks
+    UNION ALL SELECT 'procedures.boundary_free', 'count', count(*) FILTER (WHERE boundary_free AND boundary_free_status = 'approved'),
+                     'procedures flagged boundary-free (approved) in the catalogue' FROM {{ source('ref', 'procedures') }}
+    UNION ALL SELECT 'procedures.boundary_free_pending', 'count', count(*) FILTER (WHERE boundary_free_status = 'pending'),
+                     'procedures proposed boundary-free, pending' FROM {{ source('ref', 'procedures') }}
+),
+-- What each published figure's label claims to measure. The report's own words are in ref.published_figures.
+claims(figure_id, claimed_metric) AS (VALUES
+    ('P1_ratio', 'ratio.province_wide'), ('P1_received', 'received.province_wide'),
+    ('P1_online', 'online.province_wide'), ('P1_returned', 'returned.province_wide'),
+    ('P2_rank', 'rank.online'), ('P2_rank_change', 'rank_change.online'),
+    ('P3_received', 'received.province_wide'), ('P3_online', 'online.province_wide'), ('P3_ratio', 'ratio.province_wide'),
+    ('P4_received', 'received.commune'), ('P4_online', 'online.commune'), ('P4_ratio', 'ratio.commune'),
+    ('P5_done_16', 'tasks.done_16'), ('P5_done_15', 'tasks.done_15'), ('P5_done_14', 'tasks.done_14'),
+    ('P5_done_13', 'tasks.done_13'), ('P5_done_12', 'tasks.done_12'), ('P5_below_70pct', 'tasks.below_70pct'),
+    ('P6_rank', 'rank.tasks'), ('P6_rank_change', 'rank_change.tasks'),
+    ('P7_total', 'province_tasks.total'), ('P7_done', 'province_tasks.done'), ('P7_in_progress', 'province_tasks.in_progress'),
+    ('P8_procedures', 'procedures.boundary_free'), ('P8_pending', 'procedures.boundary_free_pending'),
+    ('P9_lookups', NULL)
+),
+fig AS (
+    SELECT p.figure_id, p.report_ref, p.label_vi, p.unit, p.value AS published_value, c.claimed_metric,
+           m.value AS recomputed_value, m.formula AS claimed_formula,
+           CASE WHEN m.value IS NULL THEN NULL
+                WHEN p.unit = 'percent' THEN abs(p.value - m.value) < 0.005
+                ELSE p.value = m.value END AS matches
+    FROM {{ source('ref', 'published_figures') }} p
+    LEFT JOIN claims c USING (figure_id)
+    LEFT JOIN metrics m ON m.metric = c.claimed_metric
+),
+repro AS (
+    SELECT f.figure_id,
+           string_agg(m.metric, ', ' ORDER BY m.metric) AS reproduced_by,
+           string_agg(m.formula, '; ' ORDER BY m.metric) AS reproducing_formula
+    FROM fig f
+    JOIN metrics m ON m.unit = f.unit AND m.value IS NOT NULL
+     AND CASE WHEN f.unit = 'percent' THEN abs(f.published_value - m.value) < 0.005 ELSE f.published_value = m.value END
+    GROUP BY f.figure_id
+)
+SELECT f.figure_id, f.report_ref, f.label_vi, f.unit, f.published_value, f.claimed_metric, f.recomputed_value,
+       f.claimed_formula, f.matches,
+       CASE WHEN f.matches THEN f.claimed_metric ELSE r.reproduced_by END AS reproduced_by,
+       CASE WHEN f.matches THEN f.claimed_formula ELSE r.reproducing_formula END AS reproducing_formula,
+       CASE
+           WHEN f.claimed_metric IS NULL THEN 'not recomputable: the warehouse holds no records for this figure'
+           WHEN f.recomputed_value IS NULL THEN 'not recomputable: no records for ' || f.claimed_metric
+           WHEN f.matches THEN 'matches the records'
+           WHEN r.reproduced_by IS NOT NULL THEN
+               format('does not match its label: the records give {} for {} ({}); the published {} is {}',
+                      f.recomputed_value, f.claimed_metric, f.claimed_formula, f.published_value, r.reproducing_formula)
+           ELSE format('does not match: the records give {} ({}) and no recomputed metric gives {}',
+                       f.recomputed_value, f.claimed_formula, f.published_value)
+       END AS finding
+FROM fig f
+LEFT JOIN repro r USING (figure_id)
+ORDER BY f.report_ref, f.figure_id
