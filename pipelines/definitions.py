@@ -12,7 +12,7 @@ from assets.load import load
 from assets.marts import marts
 from assets.publish import report, snapshot
 from assets.reference import reference
-from assets.resources import PathsResource, WarehouseResource
+from assets.resources import PathsResource, WarehouseResource, dbt_resource
 from assets.settings import Settings
 from assets.validate import validated_exports
 from pipelines.jobs import JOBS
@@ -32,6 +32,7 @@ def build_resources(settings: Settings, allow_demo_key: bool = False) -> dict:
             docs_dir=str(settings.docs_dir),
             allow_demo_key=allow_demo_key,
         ),
+        "dbt": dbt_resource(),
     }
 
 
