@@ -11,4 +11,7 @@ FROM w, parts
 WHERE w.received <> parts.received OR w.online <> parts.online OR w.returned <> parts.returned
    OR parts.levels <> 2
 UNION ALL
-SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM w HAVING count(*) <> 1
+-- one province-wide row, or none when the home province has no counted dossier at all
+SELECT NULL, NULL, NULL, NULL, NULL, NULL, count(*) FROM w
+HAVING count(*) <> (SELECT least(count(*), 1) FROM {{ ref('fct_case_files') }}
+                    WHERE counted AND province_code = {{ param('home_province') }})
