@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from assets.settings import Settings, SettingsError
+from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import nothing_new
 from cli.landing import check_landing, say
 from cli.report import headline
@@ -49,6 +49,7 @@ def _up_to_date(args: argparse.Namespace, settings: Settings, definition: str) -
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if _up_to_date(args, settings, args.definition):
         return 0
+    pii_key(allow_demo=False)  # the missing key is said first
     check_writable(settings.warehouse_db)  # one line within seconds, before Dagster starts, when it cannot be
     from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
 

@@ -235,8 +235,13 @@ def writer(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
 def check_writable(db_path: Path | str) -> None:
     """Raise WarehouseUnavailable now (not minutes into a run) when the warehouse cannot be opened for writing. Skipped
     while another pipeline run holds the writer lock: that run is using it, and a new run queues behind it."""
+    path = Path(db_path)
     try:
-        with writer_lock(db_path, timeout_s=0):
-            open_warehouse(db_path).close()
+        with writer_lock(path, timeout_s=0):
+            new = not path.exists()
+            open_warehouse(path).close()
+            if new:  # only a trial: the run creates it
+                for made in (path, Path(str(path) + ".wal")):
+                    made.unlink(missing_ok=True)
     except TimeoutError:
         return
