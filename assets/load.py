@@ -15,6 +15,7 @@ from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResul
 from assets.resources import PathsResource, WarehouseResource
 from assets.tables import DESCRIPTIONS, LOAD_TABLES, row_counts, table_key, table_metadata
 from stages.staging import dated_partitions, prune, staged_files
+from stages.validate import Reference, out_of_date, validation_key
 from warehouse.load import load_files, new_load_id, seen_files
 
 
@@ -61,6 +62,10 @@ def load(context: AssetExecutionContext, warehouse: WarehouseResource, paths: Pa
     keys = dated_partitions(paths.staging)
     staged = staged_files(paths.staging, keys)
     with warehouse.writer() as con:
+        # A file validated against another reference (or suites) than the warehouse's now waits for the validate
+        # step of a run over its day to validate it again; blocked files wait too (warehouse.load.load_files).
+        key = validation_key(Reference.from_warehouse(con))
+        staged = [s for s in staged if not out_of_date(s, key) or s.outcome == "blocked"]
         before = row_counts(con, LOAD_TABLES)
         done = load_files(con, staged, new_load_id(), run_id=context.run.run_id,
                           partition_range=f"{keys[0]}..{keys[-1]}" if keys else None)

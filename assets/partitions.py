@@ -5,11 +5,14 @@ import warnings
 
 from dagster import AssetExecutionContext, BackfillPolicy, BetaWarning, DailyPartitionsDefinition
 
+from sources.discover import FIRST_DAY
+
 # The daily assets use backfill_policy on purpose (a backfill range is one run); Dagster's "beta" notice about it
 # would print six lines to stderr on every `hoso` command, burying its one-line errors.
 warnings.filterwarnings("ignore", message="Parameter `backfill_policy`", category=BetaWarning)
 
-DAILY = DailyPartitionsDefinition(start_date="2020-01-01", timezone="Asia/Ho_Chi_Minh", end_offset=1)
+# From FIRST_DAY: a file dated before it is rejected by extract with the reason (sources.discover.day_outside).
+DAILY = DailyPartitionsDefinition(start_date=FIRST_DAY.isoformat(), timezone="Asia/Ho_Chi_Minh", end_offset=1)
 # A backfill over a date range runs as one run, one transaction per load: cheaper than a run per day, same result.
 SINGLE_RUN = BackfillPolicy.single_run()
 

@@ -9,39 +9,66 @@ from pathlib import Path
 from typing import Iterator
 
 import duckdb
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, Failure
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from assets.settings import pii_key
 from stages.staging import hash_cache_path
-from warehouse.db import apply_schema, configure, writer_lock
+from warehouse.db import WarehouseUnavailable, apply_schema, explained, open_warehouse, writer_lock
 from warehouse.dbt_runner import PROJECT_DIR, launcher
+
+
+class WarehouseFailure(Failure):
+    """warehouse.db.WarehouseUnavailable as the step failure Dagster shows: its one line (what happened, what to
+    do) is the failure's message in the run view, not "Error occurred while executing op"."""
 
 
 class WarehouseResource(DuckDBResource):
     """The pipeline's own DuckDB file. Every access goes through the single-writer lock, so runs launched at the
-    same time queue instead of failing on DuckDB's file lock."""
+    same time queue instead of failing on DuckDB's file lock. The connection is warehouse.db.open_warehouse's, not
+    DuckDBResource's (which retries any IO error for ~100 s): a lock held by another process is waited on briefly,
+    an unwritable, full or damaged warehouse fails the step at once with a WarehouseFailure saying what to do."""
+
+    @contextlib.contextmanager
+    def get_connection(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        try:
+            con = open_warehouse(self.database)
+        except WarehouseUnavailable as exc:
+            raise WarehouseFailure(description=str(exc)) from exc
+        try:
+            yield con
+        finally:
+            con.close()
 
     @contextlib.contextmanager
     def writer(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with writer_lock(self.database):
-            with self.get_connection() as con:
-                configure(con)
-                apply_schema(con)
-                yield con
+        try:
+            with writer_lock(self.database), explained(self.database):
+                con = open_warehouse(self.database)
+                try:
+                    apply_schema(con)
+                    yield con
+                finally:
+                    with contextlib.suppress(duckdb.Error):  # never hide the error that ended the block
+                        con.close()
+        except WarehouseUnavailable as exc:
+            raise WarehouseFailure(description=str(exc), metadata={"warehouse": self.database}) from exc
 
     @contextlib.contextmanager
     def locked(self) -> Iterator[None]:
         """The writer lock without a connection, the schema applied: for a writer in another process (dbt), which
         needs the file free of this process's connections while it writes."""
-        Path(self.database).parent.mkdir(parents=True, exist_ok=True)
-        with writer_lock(self.database):
-            with self.get_connection() as con:
-                configure(con)
-                apply_schema(con)
-            yield
+        try:
+            with writer_lock(self.database), explained(self.database):
+                con = open_warehouse(self.database)
+                try:
+                    apply_schema(con)
+                finally:
+                    con.close()
+                yield
+        except WarehouseUnavailable as exc:
+            raise WarehouseFailure(description=str(exc), metadata={"warehouse": self.database}) from exc
 
 
 class DbtResource(DbtCliResource):

@@ -10,10 +10,11 @@ import sys
 import time
 from pathlib import Path
 
-from assets.settings import Settings, SettingsError
+from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import nothing_new
 from cli.landing import check_landing, say
 from cli.report import headline
+from warehouse.db import WarehouseUnavailable, check_writable
 
 
 def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
@@ -48,6 +49,8 @@ def _up_to_date(args: argparse.Namespace, settings: Settings, definition: str) -
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     if _up_to_date(args, settings, args.definition):
         return 0
+    pii_key(allow_demo=False)  # the missing key is said first
+    check_writable(settings.warehouse_db)  # one line within seconds, before Dagster starts, when it cannot be
     from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
 
     ok = run_pipeline(settings, ratio_definition=args.definition, allow_demo_key=False, quiet=args.quiet,
@@ -74,6 +77,7 @@ def cmd_demo(args: argparse.Namespace, settings: Settings) -> int:
         cmd_sample(args, settings)
     if _up_to_date(args, settings, "A"):
         return 0
+    check_writable(settings.warehouse_db)
     from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
 
     # The sample world is synthetic: the public demo key pseudonymises it unless HOSO_PII_KEY is set.
@@ -137,7 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:  # one line unless --debug
         if args.debug:
             raise
-        say(f"hoso {args.command}: {exc}" + ("" if isinstance(exc, SettingsError) else "  (--debug for the traceback)"))
+        said = isinstance(exc, (SettingsError, WarehouseUnavailable))  # the message says what to do
+        say(f"hoso {args.command}: {exc}" + ("" if said else "  (--debug for the traceback)"))
         return 1
 
 

@@ -18,7 +18,7 @@ from assets.settings import Settings, pii_key
 from cli.landing import check_landing, say
 from pipelines.definitions import ASSETS, build_definitions
 from pipelines.tags import files_tag
-from sources.discover import classify
+from sources.discover import classify, day_outside, today_local
 from sources.registry import REFERENCE_KINDS
 
 # Dagster's documented run tags for a partition range: a single-run backfill of the daily assets over the range.
@@ -29,13 +29,16 @@ UNPARTITIONED = [key for a in ASSETS if a.partitions_def is None for key in a.ke
 
 
 def landing_days(landing: Path) -> dict[str, list[str]]:
-    """{day: [relpath, ...]} of the dated (partitioned) exports of the landing folder."""
+    """{day: [relpath, ...]} of the dated (partitioned) exports of the landing folder whose day has a partition.
+    A file dated outside the partitions (sources.discover.day_outside: before 2020, years ahead) is not planned: the
+    reference step rejects it with the reason; one dated a day or two ahead waits for its day."""
     days: dict[str, list[str]] = {}
+    today = today_local()
     for p in sorted(landing.rglob("*")):
         if p.is_file():
             rel = p.relative_to(landing).as_posix()
             kind, _seq, _obs, day = classify(rel)
-            if day and kind not in REFERENCE_KINDS:
+            if day and kind not in REFERENCE_KINDS and day_outside(day, today) is None and day <= today:
                 days.setdefault(day.isoformat(), []).append(rel)
     return days
 
@@ -43,6 +46,29 @@ def landing_days(landing: Path) -> dict[str, list[str]]:
 def partition_range(landing: Path) -> tuple[str, str] | None:
     days = landing_days(landing)
     return (min(days), max(days)) if days else None
+
+
+# Failures whose message is the whole story, one line saying what happened and what to do (assets/resources.py).
+EXPLAINED = ("WarehouseFailure", "WarehouseUnavailable")
+
+
+def failure_reason(err) -> tuple[str, bool]:
+    """(one line for a step failure's error, whether it is an explained cause). An explained cause anywhere in the
+    chain is shown as it is; otherwise the innermost error's last line, rather than Dagster's wrapper ("Error
+    occurred while executing op ...")."""
+    if err is None:
+        return "unknown error", False
+    chain, e = [], err
+    while e is not None and len(chain) < 20:
+        chain.append(e)
+        e = e.cause or e.context
+    for e in chain:
+        if e.cls_name in EXPLAINED:
+            line = (e.message.strip().splitlines() or [""])[0]
+            return line.split(": ", 1)[1] if line.startswith(tuple(f"{p}." for p in ("assets", "warehouse"))) \
+                and ": " in line else line, True
+    innermost = chain[-1]
+    return (innermost.message.strip().splitlines() or ["unknown error"])[-1], False
 
 
 class RunProgress:
@@ -61,6 +87,7 @@ class RunProgress:
         self.started: dict[str, float] = {}
         self.materialized: dict[str, dict] = {}
         self.failures: list[str] = []
+        self.causes: list[str] = []  # the one-line causes of failures that say what to do (WarehouseFailure)
 
     def _at(self) -> str:
         return f"[{time.perf_counter() - self.t0:6.1f} s]"
@@ -88,9 +115,12 @@ class RunProgress:
             if not check.passed:
                 figures = ", ".join(f"{k}={v.value}" for k, v in (check.metadata or {}).items()
                                     if isinstance(v.value, (int, float)))
+                said = check.description if check.blocking and check.description else figures
                 self.say(f"           check {check.check_name} of {check.asset_key.to_user_string()} failed "
                          f"({'blocking' if check.blocking else check.severity.value.lower()})"
-                         + (f": {figures}" if figures else ""), failure=check.blocking)
+                         + (f": {said}" if said else ""), failure=check.blocking)
+                if check.blocking and check.description:
+                    self.causes.append(f"check {check.check_name}: {check.description}")
         elif kind == DagsterEventType.STEP_SUCCESS:
             md = self.materialized.get(step, {})
             took = time.perf_counter() - self.started.get(step, self.t0)
@@ -98,9 +128,14 @@ class RunProgress:
             self.say(f"  {self._at()} {step} done in {took:.1f} s" + (f": {figures}" if figures else ""))
         elif kind == DagsterEventType.STEP_FAILURE:
             err = ev.event_specific_data.error
-            msg = (err.message.strip().splitlines() or ["unknown error"])[-1] if err else "unknown error"
+            msg, known = failure_reason(err)
             self.failures.append(step)
-            self.say(f"  {self._at()} {step} FAILED: {msg}", failure=True)
+            if known and msg in self.causes:  # the same cause seen by another step: said once
+                self.say(f"  {self._at()} {step} FAILED: the same cause")
+            else:
+                self.say(f"  {self._at()} {step} FAILED: {msg}", failure=True)
+            if known and msg not in self.causes:
+                self.causes.append(msg)
             if self.debug and err:
                 self.say(err.to_string(), failure=True)
         elif kind == DagsterEventType.STEP_SKIPPED:
@@ -169,6 +204,8 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     else:
         result = execute(instance)
     if not quiet:
-        say(f"{command} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - progress.t0:.1f} s "
-            f"(Dagster run {result.run_id}{'' if result.success else '; `dagster dev` shows its logs'})")
+        # The last line says how it ended; after a failure with a known cause, the cause and what to do.
+        cause = f": {progress.causes[0]}" if progress.causes and not result.success else ""
+        say(f"{command} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - progress.t0:.1f} s"
+            f"{cause} (Dagster run {result.run_id}{'' if result.success else '; `dagster dev` shows its logs'})")
     return result.success

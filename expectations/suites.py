@@ -20,6 +20,7 @@ every file is in canonical form, `--write` rewrites them so.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -86,6 +87,14 @@ class SuiteSpec:
 
 def suite_path(name: str) -> Path:
     return SUITES_DIR / f"{name}.json"
+
+
+def suites_digest() -> str:
+    """sha256 over every suite file (name and bytes): a validation made under other suites is out of date."""
+    digest = hashlib.sha256()
+    for name in suite_names():
+        digest.update(name.encode() + b"\0" + suite_path(name).read_bytes() + b"\0")
+    return digest.hexdigest()
 
 
 def suite_names() -> list[str]:

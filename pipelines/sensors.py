@@ -17,7 +17,7 @@ from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 from assets.partitions import DAILY
 from assets.resources import PathsResource
 from pipelines.tags import files_tag
-from sources.discover import classify
+from sources.discover import classify, day_outside
 
 SETTLE_SECONDS = 10.0
 
@@ -50,8 +50,11 @@ def changed_partitions(previous: dict, current: dict, now_ns: int, latest_key: s
         if kind == "manifest":
             cursor[relpath] = [mtime_ns, size]
             continue
-        # Reference files and names without a date ride with the latest day (their asset is unpartitioned).
-        keys.add(day.isoformat() if day else latest_key)
+        if day and day_outside(day) is None and day.isoformat() > latest_key:
+            continue  # dated a day or two ahead: requested once its day's partition exists
+        # Reference files, names without a date and names dated outside the partitions ride with the latest day
+        # (the unpartitioned reference step loads the first two and rejects the last with the reason).
+        keys.add(day.isoformat() if day and day_outside(day) is None else latest_key)
         cursor[relpath] = [mtime_ns, size]
     for gone in set(previous) - set(current):
         cursor.pop(gone)
@@ -66,7 +69,7 @@ def files_by_partition(previous: dict, cursor: dict, latest_key: str) -> dict[st
             continue
         kind, _seq, _observed, day = classify(relpath)
         if kind != "manifest":
-            out.setdefault(day.isoformat() if day else latest_key, []).append(relpath)
+            out.setdefault(day.isoformat() if day and day_outside(day) is None else latest_key, []).append(relpath)
     return out
 
 

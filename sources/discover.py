@@ -38,7 +38,7 @@ import os
 import re
 import stat
 import unicodedata
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from time import time_ns
 from zoneinfo import ZoneInfo
@@ -109,6 +109,39 @@ class HashCache:
         tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps(self.new), encoding="utf-8")
         tmp.replace(self.path)
+
+
+# The dates a dated export may carry in its name: from the first daily partition (assets/partitions.py starts there)
+# to today (Vietnam time) + FUTURE_DAYS. A file dated a day or two ahead (an exporter's clock, a batch numbered for
+# the next day) waits for its day's partition; one dated before FIRST_DAY or further ahead (2019, 2099: a typo) is
+# rejected with the reason, never planned: it would make a run cover years of partitions.
+FIRST_DAY = date(2020, 1, 1)
+FUTURE_DAYS = 2
+
+
+def today_local() -> date:
+    return datetime.now(LOCAL_TZ).date()
+
+
+def day_outside(day: date, today: date | None = None) -> str | None:
+    """Why a file dated `day` (in its name) cannot be placed in a daily partition, or None when it can (now, or
+    within FUTURE_DAYS when its day comes)."""
+    today = today or today_local()
+    if FIRST_DAY <= day <= today + timedelta(days=FUTURE_DAYS):
+        return None
+    return (f"the date {day.isoformat()} in the file name is outside the daily partitions (from "
+            f"{FIRST_DAY.isoformat()} to today + {FUTURE_DAYS} days): not loaded; rename the file with the "
+            "export's real date")
+
+
+def unknown_reason(relpath: str) -> str:
+    """Why a file is of kind "unknown": an impossible date in a name that is otherwise an export's, or no pattern."""
+    for _kind, pattern, _at in _PATTERNS:
+        m = pattern.fullmatch(relpath)
+        if m and "date" in m.groupdict():
+            return (f"{relpath}: the date {m['date']} in the file name is not a calendar date (YYYYMMDD): not "
+                    "loaded; rename the file with the export's real date")
+    return f"{relpath}: file name matches no known export (see docs/data-contracts.md §1)"
 
 
 def classify(relpath: str) -> tuple[str, int | None, datetime | None, date | None]:

@@ -14,7 +14,7 @@ from typing import Callable, Iterable
 
 import sources
 from sources import registry
-from sources.discover import SourceFile
+from sources.discover import SourceFile, day_outside, unknown_reason
 from sources.errors import SourceError
 from stages.faults import crash_point
 from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, file_folder
@@ -22,11 +22,25 @@ from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, fi
 
 def partition_of(src: SourceFile) -> str:
     """The daily partition a file belongs to: the date its name carries (registry partition rule "file_date"); every
-    other file (reference files, files without a date, unknown and refused entries) belongs to the reference one."""
+    other file (reference files, files without a date, unknown and refused entries, and files dated outside the
+    partitions, which are rejected there: sources.discover.day_outside) belongs to the reference one."""
     kind = registry.KINDS.get(src.kind)
-    if kind is not None and kind.partition == "file_date" and src.snapshot_date is not None:
+    if kind is not None and kind.partition == "file_date" and src.snapshot_date is not None \
+            and day_outside(src.snapshot_date) is None:
         return src.snapshot_date.isoformat()
     return REFERENCE_PARTITION
+
+
+def _refusal(src: SourceFile) -> str | None:
+    """Why a file is rejected without being parsed: no known export, or dated outside the partitions."""
+    if src.kind == "unknown":
+        return unknown_reason(src.relpath)
+    kind = registry.KINDS.get(src.kind)
+    if kind is not None and kind.partition == "file_date" and src.snapshot_date is not None:
+        outside = day_outside(src.snapshot_date)
+        if outside:
+            return f"{src.relpath}: {outside}"
+    return None
 
 
 # Files parsed at once. DuckDB and Polars release the GIL, but each file also has single-threaded stretches (JSON
@@ -64,7 +78,7 @@ def extract_files(
     firsts: set[str] = set()
     ahead: list[SourceFile] = []
     for src in todo:
-        if (folders[id(src)] / "file.json").is_file() or src.sha256 in loaded_shas or src.kind == "unknown" \
+        if (folders[id(src)] / "file.json").is_file() or src.sha256 in loaded_shas or _refusal(src) \
                 or src.sha256 in firsts:
             continue
         firsts.add(src.sha256)
@@ -100,8 +114,8 @@ def extract_files(
             original = loaded_shas.get(src.sha256) or shas_this_run.get(src.sha256)
             if original:
                 sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
-            elif src.kind == "unknown":
-                sf.outcome, sf.reason = "rejected", f"{src.relpath}: file name matches no known export (see docs/data-contracts.md §1)"
+            elif _refusal(src):
+                sf.outcome, sf.reason = "rejected", _refusal(src)
             else:
                 future = pending.pop(id(src), None)
                 parsed, seconds = future.result() if future else _parse(src, landing_dir, pii_key)

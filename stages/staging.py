@@ -37,7 +37,8 @@ class StagedFile:
     batch_seq: int | None
     partition: str
     folder: str
-    outcome: str = "extracted"          # extracted | validated | rejected | duplicate_file
+    # extracted | validated | blocked (validated, held back by the quarantined_share check) | rejected | duplicate_file
+    outcome: str = "extracted"
     reason: str | None = None
     notes: list[str] = field(default_factory=list)
     records_read: int = 0
@@ -45,6 +46,9 @@ class StagedFile:
     records_quarantined: int = 0
     records_warned: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
+    # What the validation depended on (stages.validate.validation_key: the reference tables and the suites): a
+    # validation made under another key is out of date and is made again.
+    validated_with: str | None = None
 
     @property
     def path(self) -> Path:
@@ -74,6 +78,14 @@ class StagedFile:
         tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
         frame.write_parquet(tmp, compression="zstd", compression_level=1, statistics=False)
         tmp.replace(target)
+
+    def unvalidate(self) -> None:
+        """Back to `extracted`: the validation's frames and results removed (they are made again)."""
+        for stage in ("clean", "quarantine"):
+            shutil.rmtree(self.path / stage, ignore_errors=True)
+        self.validations_path.unlink(missing_ok=True)
+        self.outcome, self.reason, self.validated_with = "extracted", None, None
+        self.records_loaded = self.records_quarantined = self.records_warned = 0
 
     def read_frame(self, stage: str, entity: str) -> pl.DataFrame:
         return pl.read_parquet(self.frame_path(stage, entity), glob=False)  # a path, never a pattern

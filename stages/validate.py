@@ -6,6 +6,7 @@ the row (column `warnings`) and counted; children of a quarantined dossier obser
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 from typing import Callable
@@ -13,6 +14,7 @@ from typing import Callable
 import polars as pl
 
 from expectations import runner
+from expectations.suites import suites_digest
 from sources import registry
 from sources.labels import unit_name_key_expr
 from stages.faults import crash_point
@@ -40,6 +42,21 @@ class Reference:
         units = con.sql("SELECT unit_code, unit_name, province_code, level FROM ref.units ORDER BY unit_code").pl()
         codes = {r[0] for r in con.execute("SELECT procedure_code FROM ref.procedures").fetchall()}
         return cls(units=units, procedure_codes=frozenset(codes))
+
+
+def validation_key(ref: Reference) -> str:
+    """What a staged validation depends on: the reference it resolved codes against (units, procedures) and the
+    suites. A file validated under another key is validated again (a commune added to ref.units, a suite changed)."""
+    digest = hashlib.sha256(suites_digest().encode())
+    units = ref.units.select("unit_code", "unit_name", "province_code", "level").sort(pl.all())
+    digest.update(units.write_csv().encode())
+    digest.update("\n".join(sorted(ref.procedure_codes)).encode())
+    return digest.hexdigest()[:32]
+
+
+def out_of_date(sf: StagedFile, key: str) -> bool:
+    """A staged file whose validation was made under another validation_key."""
+    return sf.outcome in ("validated", "blocked") and sf.validated_with != key
 
 
 def empty_reference() -> Reference:
@@ -90,9 +107,15 @@ def validate_files(
     batch-level checks (row count) speak of it. The Great Expectations outcomes are appended to `outcomes` when
     given (for the data docs).
 
+    A file validated (or blocked) under another validation_key (another reference or suites) is validated again.
+
     A concurrent run may load a file and prune its folder before or while it is validated here: the file is then
     left `extracted` (the load skips it) instead of failing the run."""
-    work = [_FileWork(sf) for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
+    key = validation_key(ref)
+    for sf in staged:
+        if out_of_date(sf, key) and (sf.path / "file.json").is_file():
+            sf.unvalidate()
+    work = [_FileWork(sf, key) for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
     entities = sorted({e for w in work for e in w.entities})
     # Parents first, so that the children of quarantined observations can follow them.
     children = registry.CHILD_FRAMES
@@ -109,8 +132,9 @@ def validate_files(
 class _FileWork:
     """What validation gathers for one file across entities."""
 
-    def __init__(self, sf: StagedFile):
+    def __init__(self, sf: StagedFile, key: str):
         self.sf = sf
+        self.key = key
         self.entities = sf.entities("extracted")
         self.results: list[pl.DataFrame] = []
         self.quarantined_rows: pl.Series | None = None
@@ -208,7 +232,7 @@ def _finish(w: _FileWork, progress: Callable[[str], None] | None) -> None:
     try:
         if w.results:
             sf.write_validations(pl.concat(w.results, how="diagonal_relaxed"))
-        sf.outcome = "validated"
+        sf.outcome, sf.validated_with = "validated", w.key
         sf.seconds["validate"] = round(w.seconds, 4)
         sf.save()
     except FileNotFoundError as error:

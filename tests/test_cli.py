@@ -219,13 +219,22 @@ def tiny_world(tmp_path_factory) -> Path:
 
 @pytest.mark.slow
 def test_blocking_check_stops_the_run_with_one_line_each(tmp_path):
-    """The source fixtures quarantine far more than 5 % of their records: the blocking check stops the marts."""
+    """A batch of the source fixtures with 30 more records naming a unit nobody knows (over 5 % and over the floor of
+    20 records quarantined): the blocking check stops the marts, naming the file and the reason."""
+    import json
+
     shutil.copytree(FIXTURE_LANDING, tmp_path / "landing")
+    batch = tmp_path / "landing" / "portal" / "hoso-20250702-01.json"
+    rows = json.loads(batch.read_text(encoding="utf-8"))
+    rows += [{**rows[0], "MaHoSo": f"{rows[0]['MaHoSo']}X{n:02d}", "DonViXuLy": "UBND Huyện Không Có"}
+             for n in range(30)]
+    batch.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     res = hoso(hoso_env(tmp_path), "--quiet", "run")
     assert res.returncode == 1
     lines = res.stderr.splitlines()
-    assert any("check quarantined_share of staging/validated_exports failed (blocking): " in line
-               and "share_pct=" in line for line in lines), res.stderr
+    assert any("check quarantined_share of staging/validated_exports failed (blocking): 1 file blocked" in line
+               and "portal/hoso-20250702-01.json (3" in line and "top reasons: unknown_unit 3" in line
+               for line in lines), res.stderr
     assert any("staging/validated_exports FAILED: " in line for line in lines), res.stderr
     assert "Traceback" not in res.stderr and len(lines) <= 3
     assert not (tmp_path / "analytics.duckdb").exists()

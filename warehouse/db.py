@@ -7,8 +7,10 @@ the database first: two runs launched at once queue on the lock instead of faili
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import re
 import time
 from importlib import resources
 from pathlib import Path
@@ -76,12 +78,133 @@ def write_code_labels(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
+class WarehouseUnavailable(RuntimeError):
+    """The warehouse file cannot be opened or written, for a cause waiting will not cure (or a lock held too long).
+    The message is one line: what happened and what to do. Raised by `open_warehouse` and `explained`; the assets
+    turn it into the step failure Dagster shows, `hoso` prints it as its last line."""
+
+
+# How long a writer waits for DuckDB's own file lock held by another process (an analyst's read-write session, a
+# script) before saying so. The pipeline's own runs queue on writer_lock instead, without this limit.
+LOCK_WAIT_ENV = "HOSO_WAREHOUSE_LOCK_WAIT"
+DEFAULT_LOCK_WAIT_S = 10.0
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<program>.+?) \(PID (?P<pid>\d+)\)")
+_DAMAGED = ("not a valid DuckDB database", "Could not read enough bytes", "Corrupt database file",
+            "database file is corrupt", "checksum", "Unsupported version", "is not a DuckDB database")
+
+
+def mount_point(path: Path | str) -> Path:
+    """The mount point of the file system holding `path` (or its nearest existing parent)."""
+    p = Path(os.path.abspath(path))
+    while not p.exists() and p != p.parent:
+        p = p.parent
+    while not os.path.ismount(p) and p != p.parent:
+        p = p.parent
+    return p
+
+
+def _chain(exc: BaseException):
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        yield exc
+        exc = exc.__cause__ or exc.__context__
+
+
+def _file_named(e: BaseException, default: Path) -> Path:
+    """The file an error names (OSError.filename, or DuckDB's `file "..."`), else `default`."""
+    name = getattr(e, "filename", None)
+    if not name:
+        m = re.search(r'file "([^"]+)"', str(e))
+        name = m.group(1) if m else None
+    return Path(name) if name else default
+
+
+def explain(exc: BaseException, db_path: Path | str) -> WarehouseUnavailable | None:
+    """The WarehouseUnavailable that says what `exc` (or an exception it was raised from) means for the warehouse at
+    db_path, or None when it is none of the known causes: another process holds the file, the file or its folder
+    cannot be written, the disk is full, the file is damaged."""
+    path = Path(db_path)
+    for e in _chain(exc):
+        if isinstance(e, WarehouseUnavailable):
+            return e
+        text, code = str(e), getattr(e, "errno", None)
+        named = _file_named(e, path)
+        ours = named == path or str(named).startswith(str(path)) or named.parent == path.parent
+        if code == errno.ENOSPC or "No space left on device" in text or "Disk quota exceeded" in text:
+            fs = mount_point(named)
+            return WarehouseUnavailable(
+                f"no space left on the file system {fs} (writing {named}): free space on {fs} (or set "
+                "HOSO_WAREHOUSE_DB to a file on a larger disk), then run again; nothing of the failed load was "
+                "committed")
+        if "Could not set lock on file" in text:
+            m = _HOLDER.search(text)
+            who = f" ({Path(m['program']).name}, PID {m['pid']})" if m else ""
+            return WarehouseUnavailable(
+                f"the warehouse {path} is held open by another process{who}: close that session (an analyst's "
+                "read-write connection? read the analytics snapshot, or open the warehouse with read_only=True), "
+                "then run again")
+        if ours and (code in (errno.EACCES, errno.EPERM, errno.EROFS) or "Permission denied" in text
+                     or "Read-only file system" in text or "Operation not permitted" in text):
+            what = "read-only file system" if (code == errno.EROFS or "Read-only" in text) else "permission denied"
+            target = path if path.exists() else path.parent
+            return WarehouseUnavailable(
+                f"cannot write the warehouse {path} ({what}): fix permissions on {target} (the pipeline writes the "
+                f"file, its .wal and its .lock in {path.parent}), then run again")
+        if ours and any(marker in text for marker in _DAMAGED):
+            return WarehouseUnavailable(
+                f"the warehouse file {path} is damaged ({text.splitlines()[0][:160]}): run `hoso rebuild` (it "
+                "rebuilds the warehouse from the landing files and keeps the damaged file aside)")
+    return None
+
+
+def open_warehouse(db_path: Path | str, lock_wait_s: float | None = None) -> duckdb.DuckDBPyConnection:
+    """A read-write connection to the warehouse file, configured. A lock held by another process is waited on for
+    lock_wait_s (HOSO_WAREHOUSE_LOCK_WAIT, default 10 s), then reported; any other known cause (unwritable, disk
+    full, damaged) is reported at once as WarehouseUnavailable: waiting cannot cure it."""
+    path = Path(db_path)
+    if lock_wait_s is None:
+        lock_wait_s = float(os.environ.get(LOCK_WAIT_ENV) or DEFAULT_LOCK_WAIT_S)
+    deadline = time.monotonic() + lock_wait_s
+    while True:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            con = duckdb.connect(str(path))
+        except (duckdb.Error, OSError) as exc:
+            cause = explain(exc, path)
+            if cause is None:
+                raise
+            if "held open by another process" in str(cause) and time.monotonic() < deadline:
+                time.sleep(0.25)
+                continue
+            raise cause from exc
+        try:
+            return configure(con)
+        except BaseException:
+            con.close()
+            raise
+
+
+@contextlib.contextmanager
+def explained(db_path: Path | str) -> Iterator[None]:
+    """Known causes (explain) raised inside the block come out as WarehouseUnavailable, the original chained."""
+    try:
+        yield
+    except (duckdb.Error, OSError) as exc:
+        cause = explain(exc, db_path)
+        if cause is None or cause is exc:
+            raise
+        raise cause from exc
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: Path | str, timeout_s: float = 3600.0) -> Iterator[None]:
     """Hold the exclusive writer lock of a warehouse file; waits (up to timeout_s) for another writer to finish."""
     lock_path = Path(str(db_path) + ".lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "a+") as fh:
+    with explained(db_path):
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        fh = open(lock_path, "a+")
+    with fh:
         deadline = time.monotonic() + timeout_s
         while True:
             try:
@@ -100,10 +223,25 @@ def writer_lock(db_path: Path | str, timeout_s: float = 3600.0) -> Iterator[None
 @contextlib.contextmanager
 def writer(db_path: Path | str) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writing connection with the schema applied, under the writer lock."""
-    with writer_lock(db_path):
-        con = connect(db_path)
+    with writer_lock(db_path), explained(db_path):
+        con = open_warehouse(db_path)
         try:
             apply_schema(con)
             yield con
         finally:
             con.close()
+
+
+def check_writable(db_path: Path | str) -> None:
+    """Raise WarehouseUnavailable now (not minutes into a run) when the warehouse cannot be opened for writing. Skipped
+    while another pipeline run holds the writer lock: that run is using it, and a new run queues behind it."""
+    path = Path(db_path)
+    try:
+        with writer_lock(path, timeout_s=0):
+            new = not path.exists()
+            open_warehouse(path).close()
+            if new:  # only a trial: the run creates it
+                for made in (path, Path(str(path) + ".wal")):
+                    made.unlink(missing_ok=True)
+    except TimeoutError:
+        return

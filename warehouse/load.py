@@ -144,11 +144,11 @@ def load_files(
     t0 = time.perf_counter()
     mark_interrupted(con)
     # Re-checked under the writer lock: another run may have recorded some of these files since they were staged;
-    # files still only extracted (not validated) wait for a later run.
+    # files still only extracted (not validated), and files blocked by the quarantined_share check, wait.
     seen, loaded = seen_files(con)
     todo = []
     for sf in staged:
-        if (sf.relpath, sf.sha256) in seen or sf.outcome == "extracted":
+        if (sf.relpath, sf.sha256) in seen or sf.outcome in ("extracted", "blocked"):
             continue
         if sf.outcome == "validated" and sf.sha256 in loaded:
             sf.outcome, sf.reason = "duplicate_file", duplicate_reason(loaded[sf.sha256])
