@@ -4,7 +4,7 @@ test is an asset check of the model it tests. The op is named `marts` and takes 
 home province, online-ratio definition, commune target) as dbt vars, so run config `ops.marts.config` works as
 before.
 
-dbt runs in a subprocess (hoso-dbt: it dies with this process). It writes the warehouse file itself, so the op
+dbt runs as a child process (hoso-dbt: it dies with this process). It writes the warehouse file itself, so the op
 holds the warehouse's writer lock and no connection of its own while dbt runs; the figures that go into the
 metadata are read once dbt has finished. Each model is replaced atomically by dbt (a table is built aside and
 renamed in one transaction); a run killed during `dbt build` leaves every mart wholly old or wholly new, though
