@@ -548,10 +548,11 @@ def on_time_section(d: ReportData) -> str:
                        title="Tỷ lệ đúng hạn và quá hạn theo cấp / On-time and overdue shares by level")
     at = f" {fmt_date(as_of)}" if isinstance(as_of, (date, datetime)) else ""
     note = (f'<p class="small muted">Đúng hạn: ngày kết thúc xử lý không muộn hơn ngày hẹn trả. Quá hạn: chưa xử lý '
-            f"xong mà đã quá ngày hẹn trả tính đến{at or ' cuối kỳ'}. Không xét: bị từ chối hoặc rút mà chưa xử lý. "
+            f"xong mà đã quá ngày hẹn trả tính đến{at or ' cuối kỳ'} (giờ Việt Nam). Không xét: không có ngày hẹn trả, "
+            "hoặc bị từ chối, công dân rút hồ sơ, dừng xử lý. "
             '<span class="en" lang="en">On time: processing finished no later than the promised date. Overdue: not '
-            f"finished and past the promised date as of{at or ' the window end'}. Not assessed: rejected or withdrawn "
-            "before processing.</span></p>")
+            f"finished and past the promised date as of{at or ' the window end'}. Not assessed: no promised date, or "
+            "refused, withdrawn or stopped.</span></p>")
     return section(*title, figure(svg, "Theo cấp; số liệu từ marts.on_time_by_level.",
                                   "By level; figures from marts.on_time_by_level.") + tbl + note)
 
@@ -688,7 +689,7 @@ tr.home td { background: #fff7ed; }
 .muted { color: var(--muted); }
 .small { font-size: 0.82rem; }
 .summary { font-size: 1.02rem; }
-.definition .def-text { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92rem; }
+.definition .def-text { font-style: italic; }
 ul.definitions { color: var(--muted); font-size: 0.9rem; margin: 4px 0 0; padding-left: 20px; }
 details { margin-top: 8px; }
 summary { cursor: pointer; color: var(--accent); }
