@@ -1,18 +1,17 @@
-"""The headline table, read from the analysts' snapshot (what `hoso report` and `hoso demo` print)."""
+"""The headline table, read from the analysts' snapshot (what `hoso report` and `hoso demo` print): Vietnamese with
+the English beside it, the levels under the marts' own labels (the report's), numbers as Vietnamese readers write
+them (224.930; 72,35%), times in Vietnam local time."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from reports.html import fmt_change, fmt_int, fmt_pct, fmt_value, level_vi
 from warehouse.publish import open_snapshot
 
 
-def _n(v) -> str:
-    return "-" if v is None else f"{int(v):,}"
-
-
-def _rank_change(v) -> str:
-    return "" if v is None else f" ({int(v):+d} since the previous snapshot)"
+def _since(v) -> str:
+    return "" if v is None else f" ({fmt_change(v)})"
 
 
 def headline(analytics_db: Path) -> str:
@@ -21,41 +20,49 @@ def headline(analytics_db: Path) -> str:
     con = open_snapshot(analytics_db)
     try:
         levels = con.execute(
-            "SELECT level_label, received, online, online_ratio_pct, returned, definition_text, formula, "
-            "window_start, window_end FROM marts.online_ratio_by_level").fetchall()
+            "SELECT level_key, level_label, received, online, online_ratio_pct, returned, definition_text, "
+            "numerator, denominator, window_start, window_end FROM marts.online_ratio_by_level "
+            "ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END"
+        ).fetchall()
         if not levels:
             return "the analytics snapshot holds no dossier yet"
+        start, end = levels[0][9], levels[0][10]
         out = [
-            f"Online submission, {levels[0][7]:%d/%m/%Y %H:%M} to {levels[0][8]:%d/%m/%Y %H:%M} "
-            f"(definition {levels[0][5]})",
+            f"Tỷ lệ nộp hồ sơ trực tuyến / Online submission, {start:%d/%m/%Y %H:%M} – {end:%d/%m/%Y %H:%M} "
+            "(giờ Việt Nam / Vietnam local time)",
+            f"Cách tính / definition {levels[0][6]}",
             "",
-            f"{'level':<34}{'received':>10}{'online':>10}{'ratio':>9}   formula",
+            f"{'Cấp / level':<34}{'tiếp nhận':>11}{'trực tuyến':>12}{'tỷ lệ':>9}   công thức / formula",
         ]
-        for label, received, online, ratio, _ret, _d, formula, _s, _e in levels:
-            out.append(f"{label:<34}{_n(received):>10}{_n(online):>10}{str(ratio) + '%':>9}   {formula}")
-        out.append(f"{'returned (status 10), province-wide':<34}{_n(levels[0][4]):>10}")
+        for key, label, received, online, ratio, _ret, _d, num, den, _s, _e in levels:
+            name = level_vi({"level_key": key, "level_label": label})
+            out.append(f"{name:<34}{fmt_int(received):>11}{fmt_int(online):>12}{fmt_pct(ratio):>9}   "
+                       f"{fmt_int(num)} / {fmt_int(den)}")
+        out.append(f"{'Đã trả kết quả / returned':<34}{fmt_int(levels[0][5]):>11}")
         rank = con.execute(
             "SELECT snapshot_date, online_rank, online_rank_change, task_rank, task_rank_change, provinces "
             "FROM marts.province_ranking WHERE is_home ORDER BY snapshot_date DESC LIMIT 1").fetchone()
         if rank:
-            out += ["", f"National ranking on {rank[0]:%d/%m/%Y}: online ratio {rank[1]}/{rank[5]}"
-                        f"{_rank_change(rank[2])}; commune tasks {rank[3]}/{rank[5]}{_rank_change(rank[4])}"]
+            out += ["", f"Xếp hạng toàn quốc ngày {rank[0]:%d/%m/%Y} / national ranking: tỷ lệ trực tuyến / online "
+                        f"{rank[1]}/{rank[5]}{_since(rank[2])}; nhiệm vụ cấp xã / commune tasks "
+                        f"{rank[3]}/{rank[5]}{_since(rank[4])} (▲ tăng bậc so với kỳ trước / places gained)"]
         tasks = con.execute(
             "SELECT snapshot_date, string_agg(format('{:d}/{:d}: {:d}', tasks_done, tasks_total, communes), ', ' "
             "ORDER BY tasks_done DESC) FROM marts.commune_task_progress "
             "WHERE snapshot_date = (SELECT max(snapshot_date) FROM marts.commune_task_progress) GROUP BY 1").fetchone()
         if tasks:
-            out.append(f"Commune tasks on {tasks[0]:%d/%m/%Y} (tasks done: communes): {tasks[1]}")
+            out.append(f"Nhiệm vụ cấp xã ngày {tasks[0]:%d/%m/%Y} (số nhiệm vụ hoàn thành: số xã / tasks done: "
+                       f"communes): {tasks[1]}")
         recon = con.execute(
             "SELECT figure_id, label_vi, published_value, unit, matches, finding FROM marts.published_reconciliation "
             "ORDER BY report_ref, figure_id").fetchall()
         if recon:
             ok = sum(1 for r in recon if r[4])
-            out += ["", f"Reconciliation with the published report: {ok} of {len(recon)} figures match the records"]
+            out += ["", f"Đối chiếu với báo cáo đã công bố / reconciliation with the published report: {ok}/"
+                        f"{len(recon)} số liệu khớp / figures match the records"]
             for fid, label, value, unit, matches, finding in recon:
                 if not matches:
-                    shown = f"{value:.2f}%" if unit == "percent" else f"{value:,.0f}"
-                    out.append(f"  {fid} \"{label}\" = {shown}: {finding}")
+                    out.append(f"  {fid} \"{label}\" = {fmt_value(value, unit)}: {finding}")
         return "\n".join(out)
     finally:
         con.close()

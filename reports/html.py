@@ -5,10 +5,11 @@ the analysts' snapshot (HOSO_ANALYTICS_DB) only.
 
 Sections: the headline per level (with the definition named and the four definitions side by side), the online
 ratio of every commune against the commune target, the ranking of the province-level agencies (sở, ngành), the
-daily trend (dossiers per day, a day without any drawn as such), on-time and overdue dossiers per level (when the
-snapshot has marts.on_time_by_level), the commune task progress per snapshot (with the tasks each lagging commune
-has not done, when the snapshot has marts.commune_task_status), the province ranking, and the reconciliation with
-the published report. Labels are Vietnamese with the English beside them; numbers are written as Vietnamese readers
+daily trend (dossiers per day, a day without any drawn as such), on-time and overdue dossiers per level
+(marts.on_time_by_level), the commune task progress per snapshot with the tasks each lagging commune has not done
+(marts.commune_task_status), the province ranking, and the reconciliation with the published report (its findings
+in Vietnamese, the English beneath). A snapshot of an older version without the two newer marts is shown without
+those parts. Labels are Vietnamese with the English beside them; numbers are written as Vietnamese readers
 expect (224.930; 72,35%).
 
 The page links the validation summary (validation.html) and Great Expectations' data docs (data_docs/index.html),
@@ -39,7 +40,7 @@ LEVEL_EN = {"province_wide": "Province-wide", "province_agencies": "Province-lev
 # The marts' level labels (marts.online_ratio_definitions.level_label): one label per level everywhere.
 LEVEL_VI = {"province_wide": "Toàn tỉnh (sở, ngành và cấp xã)", "province_agencies": "Cấp tỉnh (sở, ngành)",
             "commune": "Cấp xã"}
-# Marts the report shows when the snapshot has them (proposed_marts/*.sql), and the build-info table.
+# Marts the report shows when the snapshot has them (a snapshot of an older version lacks them).
 OPTIONAL_TABLES = ("on_time_by_level", "commune_task_status")
 VALIDATION_PAGE = "validation.html"
 DATA_DOCS_PAGE = "data_docs/index.html"
@@ -93,6 +94,12 @@ def e(s: Any) -> str:
 
 def bilingual(vi: str, en: str) -> str:
     return f'{e(vi)} <span class="en" lang="en">/ {e(en)}</span>'
+
+
+def bilingual_text(text: str | None) -> str:
+    """A text of the marts written 'Vietnamese | English': the English part shown as such."""
+    vi, sep, en = str(text or "").partition(" | ")
+    return bilingual(vi, en) if sep else e(vi)
 
 
 def table(headers: Sequence[tuple[str, str, bool]], rows: Iterable[tuple[Sequence[str], str]], cls: str = "") -> str:
@@ -195,8 +202,8 @@ def load(analytics_db: Path) -> ReportData:
         at, source = generated_at(con)
         return ReportData(
             snapshot_name=analytics_db.name,
-            levels=_rows(con, "SELECT *, timezone('Asia/Ho_Chi_Minh', window_start) AS window_start_local, "
-                              "timezone('Asia/Ho_Chi_Minh', window_end) AS window_end_local "
+            # window_start / window_end are Vietnam wall-clock time (TIMESTAMP) in the marts.
+            levels=_rows(con, "SELECT *, window_start AS window_start_local, window_end AS window_end_local "
                               f"FROM marts.online_ratio_by_level ORDER BY {LEVEL_ORDER}"),
             definitions=_rows(con, f"FROM marts.online_ratio_definitions ORDER BY {LEVEL_ORDER}, ratio_definition"),
             communes=_rows(con, "FROM marts.online_ratio_by_commune "
@@ -231,12 +238,9 @@ def level_vi(r: dict) -> str:
 def formula(r: dict) -> str:
     """numerator / denominator (x sync ratio under D), in Vietnamese number format."""
     text = f'{fmt_int(r["numerator"])} / {fmt_int(r["denominator"])}'
-    rest = str(r.get("formula") or "").split(" x ", 1)
+    rest = str(r.get("formula") or "").split(" × ", 1)
     if len(rest) == 2:
-        try:
-            text += f" × {fmt_num(float(rest[1]), 4)}"
-        except ValueError:
-            text += f" × {rest[1]}"
+        text += f" × {rest[1]}"
     return text
 
 
@@ -251,7 +255,7 @@ def headline_section(d: ReportData) -> str:
     first = d.levels[0]
     definition = first["ratio_definition"]
     intro = (f'<p class="definition"><strong>{bilingual("Cách tính tỷ lệ", "Ratio definition")}:</strong> '
-             f'<span class="def-text">{e(first["definition_text"])}</span></p>')
+             f'<span class="def-text">{bilingual_text(first["definition_text"])}</span></p>')
     rows = [([f'{e(level_vi(r))}<br><span class="en" lang="en">{e(LEVEL_EN.get(r["level_key"], r["level_key"]))}'
               "</span>",
               fmt_int(r["received"]), fmt_int(r["online"]), f'<strong>{fmt_pct(r["online_ratio_pct"])}</strong>',
@@ -275,7 +279,8 @@ def headline_section(d: ReportData) -> str:
     svg = column_chart([level_vi(r) for r in d.levels], series,
                        title="Tỷ lệ nộp trực tuyến theo cấp và cách tính / Online ratio by level and definition",
                        y_max=100.0 if max(values, default=0) <= 100 else None, axis_suffix="%")
-    defs = "".join(f"<li><strong>{e(x)}</strong>: {e(t.split(': ', 1)[1] if t.startswith(x + ': ') else t)}</li>"
+    defs = "".join(f"<li><strong>{e(x)}</strong>: "
+                   f"{bilingual_text(t.split(': ', 1)[1] if t.startswith(x + ': ') else t)}</li>"
                    for x, t in sorted({(r["ratio_definition"], r["definition_text"]) for r in d.definitions}))
     body = (intro + tbl + figure(svg, f"Cùng số liệu theo bốn cách tính; báo cáo dùng cách {definition}.",
                                  f"The same records under the four definitions; the headline uses {definition}.")
@@ -543,10 +548,11 @@ def on_time_section(d: ReportData) -> str:
                        title="Tỷ lệ đúng hạn và quá hạn theo cấp / On-time and overdue shares by level")
     at = f" {fmt_date(as_of)}" if isinstance(as_of, (date, datetime)) else ""
     note = (f'<p class="small muted">Đúng hạn: ngày kết thúc xử lý không muộn hơn ngày hẹn trả. Quá hạn: chưa xử lý '
-            f"xong mà đã quá ngày hẹn trả tính đến{at or ' cuối kỳ'}. Không xét: bị từ chối hoặc rút mà chưa xử lý. "
+            f"xong mà đã quá ngày hẹn trả tính đến{at or ' cuối kỳ'} (giờ Việt Nam). Không xét: không có ngày hẹn trả, "
+            "hoặc bị từ chối, công dân rút hồ sơ, dừng xử lý. "
             '<span class="en" lang="en">On time: processing finished no later than the promised date. Overdue: not '
-            f"finished and past the promised date as of{at or ' the window end'}. Not assessed: rejected or withdrawn "
-            "before processing.</span></p>")
+            f"finished and past the promised date as of{at or ' the window end'}. Not assessed: no promised date, or "
+            "refused, withdrawn or stopped.</span></p>")
     return section(*title, figure(svg, "Theo cấp; số liệu từ marts.on_time_by_level.",
                                   "By level; figures from marts.on_time_by_level.") + tbl + note)
 
@@ -629,6 +635,8 @@ def reconciliation_section(d: ReportData) -> str:
         mark = {True: '<span class="ok">✓ khớp</span>', False: '<span class="bad">✗ không khớp</span>',
                 None: '<span class="muted">— không tính lại được</span>'}[r["matches"]]
         finding = e(r["finding"])
+        if r.get("finding_en") and r["matches"] is not True:
+            finding += f'<br><span class="en small" lang="en">{e(r["finding_en"])}</span>'
         if r["matches"] is False and r["reproduced_by"]:
             finding += f'<br><span class="muted small">→ <code>{e(r["reproduced_by"])}</code></span>'
         cls = {True: "", False: "mismatch", None: "not-recomputable"}[r["matches"]]
@@ -681,7 +689,7 @@ tr.home td { background: #fff7ed; }
 .muted { color: var(--muted); }
 .small { font-size: 0.82rem; }
 .summary { font-size: 1.02rem; }
-.definition .def-text { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.92rem; }
+.definition .def-text { font-style: italic; }
 ul.definitions { color: var(--muted); font-size: 0.9rem; margin: 4px 0 0; padding-left: 20px; }
 details { margin-top: 8px; }
 summary { cursor: pointer; color: var(--accent); }

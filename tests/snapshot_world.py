@@ -308,8 +308,8 @@ def build_warehouse(folder: Path, params: MartParams = MartParams()) -> Path:
 def build_snapshot(folder: Path, params: MartParams = MartParams(),
                    extra_marts: Callable[[duckdb.DuckDBPyConnection], None] | None = None) -> Path:
     """build_warehouse() -> published snapshot (marts and bao_cao views). Returns the analytics snapshot's path;
-    nothing is left open on it. `extra_marts(con)` runs after the marts are built (e.g. tests/proposed_marts.py),
-    so that publish copies its tables too."""
+    nothing is left open on it. `extra_marts(con)` runs after the marts are built, so that publish copies
+    what it creates too."""
     warehouse = build_warehouse(folder, params)
     analytics = folder / "analytics.duckdb"
     con = connect(warehouse)

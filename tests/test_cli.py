@@ -339,3 +339,24 @@ def test_rebuild_end_to_end_and_failed_rebuild_restores(tmp_path, tiny_world):
     assert "Traceback" not in res.stderr
     assert _sha(wh) == before
     assert Path(str(wh) + ".failed-rebuild").is_file()
+
+
+def test_headline_of_a_snapshot_in_vietnamese(tmp_path):
+    """`hoso report`'s headline: the levels under the marts' (and the report's) labels, numbers as Vietnamese readers
+    write them, the window in Vietnam local time, the reconciliation's findings in Vietnamese."""
+    import snapshot_world as w
+    from cli.report import headline
+
+    text = headline(w.build_snapshot(tmp_path / "world"))
+    lines = text.splitlines()
+    assert lines[0].startswith("Tỷ lệ nộp hồ sơ trực tuyến / Online submission, 01/07/2025 00:00 – 06/08/2025 16:00 "
+                               "(giờ Việt Nam")
+    assert "A: trực tuyến / tổng số tiếp nhận | online / all received" in lines[1]
+    rows = [line.split() for line in lines if line.startswith(("Toàn tỉnh", "Cấp tỉnh", "Cấp xã"))]
+    assert [" ".join(r[:-6]) for r in rows] == ["Toàn tỉnh (sở, ngành và cấp xã)", "Cấp tỉnh (sở, ngành)", "Cấp xã"]
+    assert [r[-6:-3] for r in rows] == [["77", "57", "74,03%"], ["38", "29", "76,32%"], ["39", "28", "71,79%"]]
+    assert "20/34 (▲5)" in text and "16/22 số liệu khớp" in text
+    assert ("P4_ratio \"Cấp xã: tỷ lệ trực tuyến\" = 96,55%: không khớp với nhãn: tính lại từ hồ sơ được 71,79% "
+            "(trực tuyến / tiếp nhận, cấp xã = 28 / 39); số công bố 96,55% là trực tuyến cấp xã / trực tuyến cấp "
+            "tỉnh (sở, ngành) = 28 / 29") in text
+    assert "P9_lookups \"lượt tra cứu kho dữ liệu điện tử\" = 1.128.038: không tính lại được" in text

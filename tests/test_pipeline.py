@@ -109,7 +109,8 @@ def test_reconciliation_names_the_80_01_percent(world_run):
     assert float(p4[1]) == 71.62
     assert p4[2] is False
     assert p4[3] == "ratio.commune_online_over_agency_online"
-    assert "99978 / 124952" in p4[4]
+    assert "trực tuyến cấp xã / trực tuyến cấp tỉnh (sở, ngành) = 99.978 / 124.952" in p4[4]
+    assert "số công bố 80,01% là trực tuyến cấp xã / trực tuyến cấp tỉnh (sở, ngành) = 99.978 / 124.952" in p4[5]
     assert rec["P1_ratio"][2] is True and float(rec["P1_ratio"][1]) == 72.35
     # "Toàn tỉnh" of P3 is the province-level agencies: right numbers, wrong label.
     assert rec["P3_ratio"][2] is False and rec["P3_ratio"][3] == "ratio.province_agencies"
@@ -119,7 +120,7 @@ def test_reconciliation_names_the_80_01_percent(world_run):
                 "P5_below_70pct", "P6_rank", "P6_rank_change", "P7_total", "P7_done", "P7_in_progress",
                 "P8_procedures", "P8_pending"):
         assert rec[fid][2] is True, (fid, rec[fid])
-    assert rec["P9_lookups"][2] is None and rec["P9_lookups"][5].startswith("not recomputable")
+    assert rec["P9_lookups"][2] is None and rec["P9_lookups"][5].startswith("không tính lại được")
 
 
 @pytest.mark.slow
@@ -156,6 +157,14 @@ def test_every_mart_table_and_column_is_commented(world_run):
         "UNION ALL SELECT table_name || '.' || column_name FROM duckdb_columns() "
         "WHERE schema_name = 'marts' AND (comment IS NULL OR comment = '')").fetchall()
     assert uncommented == []
+
+
+@pytest.mark.slow
+def test_a_plain_time_filter_gives_the_window_in_a_utc_session(world_run):
+    """The README's filter, in a fresh (UTC) DuckDB connection: exactly the window's 310,903 dossiers; no column of
+    the snapshot is TIMESTAMP WITH TIME ZONE or HUGEINT."""
+    assert plain_window_count(world_run.analytics_db) == 310903
+    assert zone_typed_or_hugeint_columns(world_run.analytics_db) == []
 
 
 # ---------------------------------------------------------------- defects of the ground-truth manifest
@@ -302,6 +311,39 @@ def test_small_world_figures_match_its_manifest(small_world_dir, tmp_path):
     assert rows["province_wide"] == (cu["all"]["received"], cu["all"]["online"], cu["all"]["returned"])
     assert rows["province_agencies"][:2] == (cu["province_level"]["received"], cu["province_level"]["online"])
     assert rows["commune"][:2] == (cu["commune_level"]["received"], cu["commune_level"]["online"])
+    assert plain_window_count(settings.analytics_db) == cu["all"]["received"]  # test dossiers left out
+    assert zone_typed_or_hugeint_columns(settings.analytics_db) == []
+
+
+WINDOW_FILTER = "received_at >= '2025-07-01' AND received_at < '2025-08-06 16:00'"
+
+
+def plain_window_count(analytics_db: Path) -> int:
+    """What an analyst gets from the README's plain time filter (test dossiers left out) in a session whose time
+    zone is UTC: the marts' times are Vietnam wall-clock time, so the filter means the window whatever the session's
+    zone; without `NOT is_test` it selects exactly the rows flagged in_window."""
+    con = duckdb.connect(str(analytics_db), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # as an analyst's fresh session on a UTC machine
+        plain, in_window = con.execute(
+            f"SELECT count(*) FILTER (WHERE {WINDOW_FILTER}), count(*) FILTER (WHERE in_window) "
+            "FROM marts.fct_case_files").fetchone()
+        assert plain == in_window
+        return con.execute(f"SELECT count(*) FROM marts.fct_case_files WHERE {WINDOW_FILTER} AND NOT is_test"
+                           ).fetchone()[0]
+    finally:
+        con.close()
+
+
+def zone_typed_or_hugeint_columns(analytics_db: Path) -> list[tuple[str, str]]:
+    con = duckdb.connect(str(analytics_db), read_only=True)
+    try:
+        return con.execute(
+            "SELECT schema_name || '.' || table_name || '.' || column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name <> 'main' "
+            "AND data_type IN ('TIMESTAMP WITH TIME ZONE', 'HUGEINT')").fetchall()
+    finally:
+        con.close()
 
 
 def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
@@ -355,7 +397,8 @@ def test_definitions_are_the_warehouse_tables():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     # one asset per dbt model, read from the project's files
     models = {f"{p.parent.name}/{p.stem}" for p in (PROJECT_DIR / "models").glob("*/*.sql")}
-    assert len(models) == 19 and {"marts/online_ratio_by_level", "bao_cao/ty_le_theo_cap"} <= models
+    assert len(models) == 23 and {"marts/online_ratio_by_level", "bao_cao/ty_le_theo_cap", "marts/on_time_by_level",
+                                  "marts/commune_task_status", "bao_cao/dung_han_theo_cap"} <= models
     # ref/code_labels: a dbt source written by the schema step (labels of sources/labels.py), no asset of ours
     assert keys == {"staging/extracted_exports", "staging/validated_exports", *REF, *CORE_META, *models,
                     "ref/code_labels", "analytics/snapshot", "analytics/report"}

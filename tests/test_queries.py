@@ -97,12 +97,14 @@ def check_reconciliation(rows):
     assert p4["recomputed_value"] == Decimal("71.79")          # 28 / 39
     assert p4["difference"] == pytest.approx(24.76)
     assert p4["reproduced_by"] == "ratio.commune_online_over_agency_online"
-    assert "28 / 29" in p4["reproducing_formula"]              # commune online / province-level online
+    assert p4["reproducing_formula"] == ("trực tuyến cấp xã / trực tuyến cấp tỉnh (sở, ngành) = 28 / 29 | "
+                                         "commune online / province-level online")
     p3 = by_id["P3_ratio"]
     assert p3["recomputed_value"] == Decimal("74.03") and p3["reproduced_by"] == "ratio.province_agencies"
     assert by_id["P3_received"]["difference"] == pytest.approx(38 - 77)
     assert by_id["P8_procedures"]["reproduced_by"] is None
-    assert by_id["P8_procedures"]["finding"].startswith("does not match")
+    assert by_id["P8_procedures"]["finding"].startswith("không khớp: tính lại từ hồ sơ được 1 ")
+    assert by_id["P8_procedures"]["finding_en"].startswith("does not match")
     p1 = by_id["P1_ratio"]
     assert (p1["status"], p1["recomputed_value"], p1["difference"]) == ("match", Decimal("74.03"), 0)
 

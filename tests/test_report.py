@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 import duckdb
 import pytest
 
-import proposed_marts
 import snapshot_world as w
 from reports.charts import BarRow, Series, column_chart, hbar_chart, line_chart, value_axis
 from reports.html import fmt_int, fmt_pct, load, render_html, render_report
@@ -25,8 +24,8 @@ LINKS = {"validation.html", "data_docs/index.html"}  # written next to report.ht
 
 @pytest.fixture(scope="module")
 def snapshot(tmp_path_factory):
-    """The test world's snapshot with the proposed marts (proposed_marts/*.sql) published too."""
-    return w.build_snapshot(tmp_path_factory.mktemp("report"), extra_marts=proposed_marts.build)
+    """The test world's published snapshot (every mart of the dbt project)."""
+    return w.build_snapshot(tmp_path_factory.mktemp("report"))
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +123,9 @@ def test_headline_figures_and_definition(page):
     assert cells == [["77", "57", "<strong>74,03%</strong>", "39"],
                      ["38", "29", "<strong>76,32%</strong>", "19"],
                      ["39", "28", "<strong>71,79%</strong>", "20"]]
-    assert "57 / 77" in s and "A: online / all received" in s
+    assert "57 / 77" in s
+    # The definition in Vietnamese, the English beside it.
+    assert 'A: trực tuyến / tổng số tiếp nhận <span class="en" lang="en">/ online / all received</span>' in s
     # One label per level, the marts' own, in the table and the chart.
     for label in ("Toàn tỉnh (sở, ngành và cấp xã)", "Cấp tỉnh (sở, ngành)", "Cấp xã"):
         assert f"{label}<br>" in s and f'class="category">{label}</text>' in s, label
@@ -227,7 +228,8 @@ def test_reconciliation_with_mismatches_highlighted(page):
     assert s.count('<tr class="not-recomputable">') == 1
     p4 = re.search(r'<tr class="mismatch">(?:(?!</tr>).)*P4_ratio.*?</tr>', s, flags=re.S).group(0)
     assert "96,55%" in p4 and "71,79%" in p4 and "✗ không khớp" in p4
-    assert "commune online / province-level online = 28 / 29" in p4
+    assert "số công bố 96,55% là trực tuyến cấp xã / trực tuyến cấp tỉnh (sở, ngành) = 28 / 29" in p4
+    assert "the published 96.55% is commune online / province-level online" in p4  # the English beneath
     assert "ratio.commune_online_over_agency_online" in p4
     assert ">96,55%</text>" in s and ">71,79%</text>" in s  # the chart of the ratios
 
@@ -268,8 +270,18 @@ def test_tasks_not_done_per_commune(page):
     assert len(re.findall(r"<code>NV\d+</code>", rows[0][5])) == 6
 
 
-def test_sections_of_missing_marts_are_left_out(tmp_path):
-    snap = w.build_snapshot(tmp_path / "plain")         # today's marts only
+def test_sections_of_missing_marts_are_left_out(snapshot, tmp_path):
+    """A snapshot of an older version, without marts.on_time_by_level and marts.commune_task_status."""
+    snap = tmp_path / "older.duckdb"
+    shutil.copy(snapshot, snap)
+    con = duckdb.connect(str(snap))
+    try:
+        con.execute("DROP VIEW bao_cao.dung_han_theo_cap")
+        con.execute("DROP VIEW bao_cao.nhiem_vu_tung_xa")
+        con.execute("DROP TABLE marts.on_time_by_level")
+        con.execute("DROP TABLE marts.commune_task_status")
+    finally:
+        con.close()
     html = render_report(snap, tmp_path / "plain.html").read_text(encoding="utf-8")
     assert list(sections(html)) == [sid for sid in SECTION_IDS if sid != "dung-han"]
     assert 'href="#dung-han"' not in html and 'id="xa-cham"' not in html
@@ -292,7 +304,8 @@ def test_reads_only_the_snapshot_and_is_deterministic(snapshot, tmp_path):
 def test_other_definition_and_target_are_named(tmp_path):
     snap = w.build_snapshot(tmp_path / "c", MartParams(ratio_definition="C", commune_target_pct=75.0))
     html = render_report(snap, tmp_path / "c.html").read_text(encoding="utf-8")
-    assert "C: online / (online + in person), postal left out" in html
+    assert "C: trực tuyến / (trực tuyến + trực tiếp), không tính bưu chính công ích" in html
+    assert "online / (online + in person), postal left out" in html
     assert "Công thức (C)" in html and "57 / 75" in html and "76,00%" in html
     assert "target 75%" in html and "đạt chỉ tiêu 75%" in html
 

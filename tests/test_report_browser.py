@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-import proposed_marts
 import snapshot_world as w
 from browser import CHROMIUM, SKIP_REASON, WIDTH, Chromium, png_size
 from reports.html import render_report
@@ -47,7 +46,7 @@ def network_off(browser: Chromium) -> None:
 
 
 def test_report_renders_in_chromium_without_errors(browser, tmp_path):
-    snapshot = w.build_snapshot(tmp_path / "world", extra_marts=proposed_marts.build)
+    snapshot = w.build_snapshot(tmp_path / "world")
     page = render_report(snapshot, tmp_path / "report.html")
     network_off(browser)
     browser.load(page.resolve().as_uri())

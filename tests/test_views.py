@@ -39,6 +39,7 @@ def view_docs() -> list[ViewDoc]:
 
 
 VIEWS = {d.view: d for d in view_docs()}
+LEVEL_LABELS = ["Toàn tỉnh (sở, ngành và cấp xã)", "Cấp tỉnh (sở, ngành)", "Cấp xã"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,8 @@ def rows(con, sql):
 
 def test_the_headline_views_exist():
     assert {"bao_cao.ty_le_theo_cap", "bao_cao.ty_le_theo_xa", "bao_cao.doi_chieu_bao_cao",
-            "bao_cao.tien_do_nhiem_vu_xa", "bao_cao.xep_hang_tinh"} <= set(VIEWS)
+            "bao_cao.tien_do_nhiem_vu_xa", "bao_cao.xep_hang_tinh", "bao_cao.dung_han_theo_cap",
+            "bao_cao.nhiem_vu_tung_xa"} <= set(VIEWS)
 
 
 def test_views_resolve_when_the_snapshot_is_opened_on_its_own(snapshot, tmp_path):
@@ -84,7 +86,7 @@ def test_views_read_their_own_database_when_attached_beside_other_marts(snapshot
                     "SELECT * FROM (VALUES ('province_wide', 1)) t(level_key, received)")
         con.execute(f"ATTACH '{snapshot}' AS snap_b (READ_ONLY)")
         got = con.execute('SELECT "Số hồ sơ tiếp nhận" FROM snap_b.bao_cao.ty_le_theo_cap '
-                          "WHERE \"Mã cấp\" = 'province_wide'").fetchone()[0]
+                          "WHERE \"Mã cấp\" = 'toan_tinh'").fetchone()[0]
         assert got == 77
     finally:
         con.close()
@@ -132,11 +134,14 @@ def test_view_values_under_vietnamese_names(snapshot):
         cap = rows(con, "FROM bao_cao.ty_le_theo_cap")
         assert [(r["Mã cấp"], r["Số hồ sơ tiếp nhận"], r["Số hồ sơ trực tuyến"], r["Tỷ lệ nộp trực tuyến (%)"],
                  r["Số hồ sơ đã trả"]) for r in cap] == [
-            ("province_wide", 77, 57, Decimal("74.03"), 39),
-            ("province_agencies", 38, 29, Decimal("76.32"), 19),
-            ("commune", 39, 28, Decimal("71.79"), 20),
+            ("toan_tinh", 77, 57, Decimal("74.03"), 39),
+            ("cap_tinh", 38, 29, Decimal("76.32"), 19),
+            ("cap_xa", 39, 28, Decimal("71.79"), 20),
         ]
+        # One label per level, the report's; the definition in Vietnamese with the English beside it.
+        assert [r["Cấp"] for r in cap] == LEVEL_LABELS
         assert cap[0]["Định nghĩa tỷ lệ"] == "A" and cap[0]["Công thức"] == "57 / 77"
+        assert cap[0]["Cách tính"] == "A: trực tuyến / tổng số tiếp nhận | online / all received"
         # Local wall-clock times, whatever the session's time zone.
         assert (cap[0]["Từ thời điểm"], cap[0]["Đến trước thời điểm"]) == \
             (datetime(2025, 7, 1, 0, 0), datetime(2025, 8, 6, 16, 0))
@@ -150,6 +155,15 @@ def test_view_values_under_vietnamese_names(snapshot):
         assert dc["P4_ratio"]["Khớp"] is False
         assert dc["P4_ratio"]["Chỉ tiêu tái lập được"] == "ratio.commune_online_over_agency_online"
         assert dc["P1_ratio"]["Khớp"] is True and dc["P9_lookups"]["Khớp"] is None
+        # Findings in Vietnamese, numbers as Vietnamese readers write them; the English in its own column.
+        assert dc["P4_ratio"]["Kết luận"] == (
+            "không khớp với nhãn: tính lại từ hồ sơ được 71,79% (trực tuyến / tiếp nhận, cấp xã = 28 / 39); "
+            "số công bố 96,55% là trực tuyến cấp xã / trực tuyến cấp tỉnh (sở, ngành) = 28 / 29")
+        assert dc["P4_ratio"]["Kết luận (tiếng Anh)"].startswith("does not match its label: the records give 71.79%")
+        assert dc["P1_ratio"]["Kết luận"] == "khớp với số liệu tính lại từ hồ sơ"
+        assert dc["P9_lookups"]["Kết luận"].startswith("không tính lại được")
+        assert dc["P9_lookups"]["Số liệu công bố"] == 1128038
+        assert {r["Đơn vị"] for r in dc.values()} == {"tỷ lệ (%)", "số lượng", "thứ hạng"}
 
         nv = rows(con, "FROM bao_cao.tien_do_nhiem_vu_xa WHERE \"Ngày số liệu\" = DATE '2025-08-06'")
         assert [(r["Số nhiệm vụ hoàn thành"], r["Số xã"], r["Dưới 70%"]) for r in nv] == \
@@ -160,15 +174,69 @@ def test_view_values_under_vietnamese_names(snapshot):
                  r["Thay đổi hạng nhiệm vụ"], r["Số tỉnh"]) for r in home] == [
             (date(2025, 7, 22), 25, None, 22, None, 34), (date(2025, 8, 6), 20, 5, 20, 2, 34)]
 
-        trend = rows(con, "FROM bao_cao.xu_huong_theo_ngay WHERE \"Mã cấp\" = 'province_wide'")
-        assert trend[-1]["Cấp"] == "Toàn tỉnh" and trend[-1]["Tỷ lệ lũy kế (%)"] == Decimal("74.03")
+        trend = rows(con, "FROM bao_cao.xu_huong_theo_ngay WHERE \"Mã cấp\" = 'toan_tinh'")
+        assert trend[-1]["Cấp"] == LEVEL_LABELS[0] and trend[-1]["Tỷ lệ lũy kế (%)"] == Decimal("74.03")
+        assert trend[-1]["Lũy kế tiếp nhận"] == 77
 
-        defs = rows(con, "FROM bao_cao.cac_dinh_nghia_ty_le WHERE \"Mã cấp\" = 'commune'")
+        defs = rows(con, "FROM bao_cao.cac_dinh_nghia_ty_le WHERE \"Mã cấp\" = 'cap_xa'")
         assert [(r["Định nghĩa tỷ lệ"], r["Tỷ lệ (%)"]) for r in defs] == [
             ("A", Decimal("71.79")), ("B", Decimal("77.78")), ("C", Decimal("73.68")), ("D", Decimal("62.59"))]
 
         sn = rows(con, "FROM bao_cao.xep_hang_so_nganh")
         assert [(r["Xếp hạng"], r["Tên sở, ngành"]) for r in sn] == [(1, "Sở Nội vụ"), (2, "Sở Xây dựng"),
                                                                       (3, "Sở Y tế")]
+
+        # On time / overdue per level: the status-10 dossiers were processed 2 days after receipt, due after 5 (on
+        # time); the others are open, overdue unless due after the window end (06/08/2025 16:00).
+        dh = rows(con, "FROM bao_cao.dung_han_theo_cap")
+        assert [(r["Mã cấp"], r["Cấp"], r["Số hồ sơ đã xử lý"], r["Đúng hạn"], r["Trễ hạn"], r["Đang giải quyết"],
+                 r["Quá hạn"], r["Trong hạn"], r["Không xét"]) for r in dh] == [
+            ("toan_tinh", LEVEL_LABELS[0], 39, 39, 0, 38, 36, 2, 0),
+            ("cap_tinh", LEVEL_LABELS[1], 19, 19, 0, 19, 17, 2, 0),
+            ("cap_xa", LEVEL_LABELS[2], 20, 20, 0, 19, 19, 0, 0)]
+        assert {r["Tính đến thời điểm"] for r in dh} == {datetime(2025, 8, 6, 16, 0)}
+
+        nv = rows(con, "FROM bao_cao.nhiem_vu_tung_xa WHERE \"Kỳ mới nhất\" AND NOT \"Đã hoàn thành\"")
+        assert len(nv) == sum(16 - n for n in w.COMMUNE_TASKS_DONE[date(2025, 8, 6)])
+        assert {r["Mã nhiệm vụ"] for r in nv if r["Mã xã"] == "17380"} == {"NV16"}   # Yên Xuân: 15/16
+    finally:
+        con.close()
+
+
+def test_times_are_vietnam_wall_clock_in_any_session_time_zone(snapshot):
+    """A plain filter on the local times means the same whatever the session's time zone (UTC here, as in a
+    fresh DuckDB connection): the window's dossiers, no more (the test world has one received at 06/08 16:00
+    exactly and one at 30/06 23:59:59, both outside)."""
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        con.execute("SET TimeZone = 'UTC'")  # an analyst's session on a UTC machine
+        assert con.execute("SELECT current_setting('TimeZone')").fetchone()[0] == "UTC"
+        n = con.execute("SELECT count(*) FROM marts.fct_case_files WHERE received_at >= '2025-07-01' "
+                        "AND received_at < '2025-08-06 16:00' AND NOT is_test AND province_code = '40'").fetchone()[0]
+        assert n == len(w.counted_dossiers()) == 77
+        first = con.execute("SELECT received_at, received_date FROM marts.fct_case_files "
+                            "WHERE dossier_code = '000.00.01.H40-250630-9003'").fetchone()
+        assert first == (datetime(2025, 6, 30, 23, 59, 59), date(2025, 6, 30))
+    finally:
+        con.close()
+
+
+def test_no_zone_typed_time_and_no_hugeint_in_the_snapshot(snapshot):
+    con = duckdb.connect(str(snapshot), read_only=True)
+    try:
+        bad = con.execute(
+            "SELECT schema_name || '.' || table_name || '.' || column_name, data_type FROM duckdb_columns() "
+            "WHERE database_name = current_database() AND schema_name <> 'main' "
+            "AND data_type IN ('TIMESTAMP WITH TIME ZONE', 'HUGEINT')").fetchall()
+        assert bad == []
+        types = dict(con.execute(
+            "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+            "AND schema_name = 'marts' AND table_name = 'fct_case_files'").fetchall())
+        assert {types[c] for c in ("received_at", "due_at", "processed_at", "returned_at")} == {"TIMESTAMP"}
+        comments = dict(con.execute(
+            "SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts' "
+            "AND table_name = 'fct_case_files'").fetchall())
+        assert all("(giờ Việt Nam) | " in comments[c] and "Vietnam local time" in comments[c]
+                   for c in ("received_at", "due_at", "processed_at", "returned_at"))
     finally:
         con.close()

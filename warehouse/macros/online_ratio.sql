@@ -15,10 +15,10 @@
 
 {% macro definition_text(def) -%}
     (CASE {{ def }}
-        WHEN 'A' THEN 'A: online / all received'
-        WHEN 'B' THEN 'B: online / received for online-capable procedures (MucDo 3, 4)'
-        WHEN 'C' THEN 'C: online / (online + in person), postal left out'
-        WHEN 'D' THEN 'D: A x sync ratio (share of dossiers synced to the national portal)'
+        WHEN 'A' THEN 'A: trực tuyến / tổng số tiếp nhận | online / all received'
+        WHEN 'B' THEN 'B: trực tuyến / tiếp nhận của thủ tục có thể nộp trực tuyến (mức độ 3, 4) | online / received for online-capable procedures (MucDo 3, 4)'
+        WHEN 'C' THEN 'C: trực tuyến / (trực tuyến + trực tiếp), không tính bưu chính công ích | online / (online + in person), postal left out'
+        WHEN 'D' THEN 'D: A × tỷ lệ đồng bộ (hồ sơ đã đồng bộ lên Cổng DVCQG) | A x sync ratio (share of dossiers synced to the national portal)'
     END)
 {%- endmacro %}
 

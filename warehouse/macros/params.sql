@@ -1,8 +1,11 @@
 {#- The parameters of the marts (vars in dbt_project.yml, set from Dagster's MartsConfig), as SQL literals. -#}
 {% macro param(name) -%}
-    {%- set value = var(name) -%}
+    {%- set value = var(name[:-6] if name.endswith('_local') else name) -%}
     {%- if name in ('window_start', 'window_end') -%}
         CAST({{ sql_string(value) }} AS TIMESTAMPTZ)
+    {%- elif name in ('window_start_local', 'window_end_local') -%}
+        {#- the same instant as Vietnam wall-clock time (TIMESTAMP), to compare with the marts' local times -#}
+        CAST(timezone('Asia/Ho_Chi_Minh', CAST({{ sql_string(value) }} AS TIMESTAMPTZ)) AS TIMESTAMP)
     {%- elif name == 'commune_target_pct' -%}
         CAST({{ value | float }} AS DOUBLE)
     {%- elif name == 'ratio_definition' -%}

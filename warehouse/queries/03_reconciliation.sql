@@ -5,7 +5,8 @@
 -- warehouse holds no records for it), then 'match'. difference = published - recomputed. For a mismatch,
 -- reproduced_by names the recomputed metric that does give the published number (e.g. a commune ratio that is in
 -- fact commune online / province-level online) and finding says it in one sentence; reproduced_by empty means no
--- computation from the records gives that number.
+-- computation from the records gives that number. finding is in Vietnamese (numbers as 224.930; 72,35%), finding_en
+-- the same in English.
 SELECT CASE WHEN matches THEN 'match' WHEN matches IS NULL THEN 'not recomputable' ELSE 'mismatch' END AS status,
        report_ref,
        figure_id,
@@ -17,6 +18,7 @@ SELECT CASE WHEN matches THEN 'match' WHEN matches IS NULL THEN 'not recomputabl
        claimed_metric,
        reproduced_by,
        reproducing_formula,
-       finding
+       finding,
+       finding_en
 FROM marts.published_reconciliation
 ORDER BY CASE WHEN matches THEN 3 WHEN matches IS NULL THEN 2 ELSE 1 END, report_ref, figure_id;

@@ -1,7 +1,7 @@
 -- marts.online_ratio_definitions under Vietnamese column names (documentation and tests: schema.yml). The mart is named
 -- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
-SELECT level_key         AS "Mã cấp",
-       level_label       AS "Cấp",
+SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
+       {{ level_label('level_key') }} AS "Cấp",
        ratio_definition  AS "Định nghĩa tỷ lệ",
        definition_text   AS "Cách tính",
        numerator         AS "Tử số",
@@ -9,4 +9,4 @@ SELECT level_key         AS "Mã cấp",
        sync_ratio        AS "Tỷ lệ đồng bộ",
        ratio_pct         AS "Tỷ lệ (%)"
 FROM {{ ref('online_ratio_definitions').include(database=False) }}
-ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END, ratio_definition
+ORDER BY {{ level_order('level_key') }}, ratio_definition

@@ -3,7 +3,7 @@
 SELECT figure_id            AS "Mã chỉ tiêu",
        report_ref           AS "Mục báo cáo",
        label_vi             AS "Nội dung như báo cáo",
-       unit                 AS "Đơn vị",
+       {{ unit_vi('unit') }} AS "Đơn vị",
        published_value      AS "Số liệu công bố",
        recomputed_value     AS "Số liệu tính lại",
        matches              AS "Khớp",
@@ -11,6 +11,7 @@ SELECT figure_id            AS "Mã chỉ tiêu",
        claimed_formula      AS "Công thức theo nhãn",
        reproduced_by        AS "Chỉ tiêu tái lập được",
        reproducing_formula  AS "Công thức tái lập",
-       finding              AS "Kết luận"
+       finding              AS "Kết luận",
+       finding_en           AS "Kết luận (tiếng Anh)"
 FROM {{ ref('published_reconciliation').include(database=False) }}
 ORDER BY report_ref, figure_id

@@ -1,7 +1,7 @@
 -- marts.online_ratio_by_level under Vietnamese column names (documentation and tests: schema.yml). The mart is named
 -- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
-SELECT level_key          AS "Mã cấp",
-       level_label        AS "Cấp",
+SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
+       {{ level_label('level_key') }} AS "Cấp",
        received           AS "Số hồ sơ tiếp nhận",
        online             AS "Số hồ sơ trực tuyến",
        online_ratio_pct   AS "Tỷ lệ nộp trực tuyến (%)",
@@ -11,7 +11,7 @@ SELECT level_key          AS "Mã cấp",
        numerator          AS "Tử số",
        denominator        AS "Mẫu số",
        formula            AS "Công thức",
-       timezone('Asia/Ho_Chi_Minh', window_start) AS "Từ thời điểm",
-       timezone('Asia/Ho_Chi_Minh', window_end)   AS "Đến trước thời điểm"
+       window_start       AS "Từ thời điểm",
+       window_end         AS "Đến trước thời điểm"
 FROM {{ ref('online_ratio_by_level').include(database=False) }}
-ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END
+ORDER BY {{ level_order('level_key') }}

@@ -12,7 +12,8 @@ days AS (
     FROM f GROUP BY ALL
 )
 SELECT received_date, level_key, received, online, {{ pct('online', 'received') }} AS online_ratio_pct,
-       sum(received) OVER w AS cumulative_received, sum(online) OVER w AS cumulative_online,
+       CAST(sum(received) OVER w AS BIGINT) AS cumulative_received,
+       CAST(sum(online) OVER w AS BIGINT) AS cumulative_online,
        {{ pct('sum(online) OVER w', 'sum(received) OVER w') }} AS cumulative_ratio_pct
 FROM days
 WINDOW w AS (PARTITION BY level_key ORDER BY received_date ROWS UNBOUNDED PRECEDING)

@@ -1,4 +1,5 @@
 -- One row per dossier (current state across all sources), without personal data; grain dossier_code.
+-- Times are Vietnam wall-clock time (TIMESTAMP, no zone): a plain filter means the same in any session time zone.
 -- Documentation and tests: schema.yml.
 SELECT
     d.dossier_code, d.province_code, d.unit_code, u.unit_name, d.level,
@@ -7,7 +8,11 @@ SELECT
     d.channel, channel_label.label_vi AS channel_label,
     d.status, status_label.label_vi AS status_label,
     d.applicant_type,
-    d.received_at, CAST(d.received_at AS DATE) AS received_date, d.due_at, d.processed_at, d.returned_at,
+    timezone('Asia/Ho_Chi_Minh', d.received_at) AS received_at,
+    CAST(timezone('Asia/Ho_Chi_Minh', d.received_at) AS DATE) AS received_date,
+    timezone('Asia/Ho_Chi_Minh', d.due_at) AS due_at,
+    timezone('Asia/Ho_Chi_Minh', d.processed_at) AS processed_at,
+    timezone('Asia/Ho_Chi_Minh', d.returned_at) AS returned_at,
     (d.received_at >= {{ param('window_start') }} AND d.received_at < {{ param('window_end') }}) AS in_window,
     coalesce(d.is_test, false) AS is_test,
     (d.received_at >= {{ param('window_start') }} AND d.received_at < {{ param('window_end') }}

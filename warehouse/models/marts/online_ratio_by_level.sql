@@ -15,9 +15,9 @@ plain AS (
 )
 SELECT d.level_key, d.level_label, p.received, p.online, p.returned,
        d.ratio_definition, d.definition_text, d.numerator, d.denominator, d.ratio_pct AS online_ratio_pct,
-       format('{:d} / {:d}', d.numerator, d.denominator)
-           || CASE WHEN d.ratio_definition = 'D' THEN format(' x {:.4f}', d.sync_ratio) ELSE '' END AS formula,
-       {{ param('window_start') }} AS window_start, {{ param('window_end') }} AS window_end
+       {{ vn_int('d.numerator') }} || ' / ' || {{ vn_int('d.denominator') }}
+           || CASE WHEN d.ratio_definition = 'D' THEN ' × ' || {{ vn_dec('d.sync_ratio', 4) }} ELSE '' END AS formula,
+       {{ param('window_start_local') }} AS window_start, {{ param('window_end_local') }} AS window_end
 FROM {{ ref('online_ratio_definitions') }} d
 JOIN plain p USING (level_key)
 WHERE d.ratio_definition = {{ param('ratio_definition') }}

@@ -4,11 +4,11 @@ WITH f AS (
     SELECT * FROM {{ ref('fct_case_files') }} WHERE counted AND province_code = {{ param('home_province') }}
 ),
 levels AS (
-    SELECT 'province_wide' AS level_key, 'Toàn tỉnh (sở, ngành và cấp xã)' AS level_label, 1 AS ord, * FROM f
+    SELECT 'province_wide' AS level_key, {{ level_label("'province_wide'") }} AS level_label, 1 AS ord, * FROM f
     UNION ALL
-    SELECT 'province_agencies', 'Cấp tỉnh (sở, ngành)', 2, * FROM f WHERE level = 'province'
+    SELECT 'province_agencies', {{ level_label("'province_agencies'") }}, 2, * FROM f WHERE level = 'province'
     UNION ALL
-    SELECT 'commune', 'Cấp xã', 3, * FROM f WHERE level = 'commune'
+    SELECT 'commune', {{ level_label("'commune'") }}, 3, * FROM f WHERE level = 'commune'
 ),
 defs(ratio_definition) AS (VALUES ('A'), ('B'), ('C'), ('D')),
 counted AS (

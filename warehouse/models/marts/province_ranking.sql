@@ -7,7 +7,7 @@ home_online AS (
     FROM snaps s
     LEFT JOIN {{ ref('fct_case_files') }} f
            ON f.counted AND f.province_code = {{ param('home_province') }}
-          AND f.received_at < timezone('Asia/Ho_Chi_Minh', s.snapshot_date + INTERVAL 16 HOUR)
+          AND f.received_at < s.snapshot_date + INTERVAL 16 HOUR  -- both Vietnam wall-clock time
     GROUP BY s.snapshot_date
 ),
 home_tasks AS (
