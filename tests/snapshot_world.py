@@ -42,6 +42,7 @@ from warehouse.publish import publish
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOME = "40"
+TEST_KEY = "snapshot-world-test-key-not-a-secret"  # the PII key of the published test snapshot
 HOME_NAME = "Tỉnh Nghệ An"
 
 
@@ -316,7 +317,7 @@ def build_snapshot(folder: Path, params: MartParams = MartParams(),
     try:
         if extra_marts is not None:
             extra_marts(con)
-        publish(con, analytics)
+        publish(con, analytics, TEST_KEY)
     finally:
         con.close()
     return analytics
