@@ -750,8 +750,10 @@ def quality_section(d: ReportData) -> str:
     refused = [f for f in q.get("refused_files", []) if f["outcome"] == "rejected"]
     duplicates = [f for f in q.get("refused_files", []) if f["outcome"] == "duplicate_file"]
     share = 100.0 * quarantined / read if read else None
+    # a share below 0,01% keeps its first significant digits (21 of 1.703.773: 0,0012%, not 0,00%)
+    share_text = (fmt_num(share, 4) + "%") if share is not None and 0 < share < 0.01 else fmt_pct(share)
     summary = (f'<p class="summary"><strong class="warn">{fmt_int(quarantined)}</strong> bản ghi bị cách ly trên '
-               f"{fmt_int(read)} bản ghi đọc được ({fmt_pct(share)}); {fmt_int(warned)} bản ghi nạp kèm cảnh báo; "
+               f"{fmt_int(read)} bản ghi đọc được ({share_text}); {fmt_int(warned)} bản ghi nạp kèm cảnh báo; "
                f"<strong>{len(refused)}</strong> tệp bị từ chối, {len(duplicates)} tệp trùng lặp không nạp lại. "
                f'<span class="en" lang="en">{quarantined} records quarantined of {read} read; {warned} loaded with a '
                f"warning; {len(refused)} files refused, {len(duplicates)} duplicate files not loaded again.</span></p>")
