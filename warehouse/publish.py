@@ -115,6 +115,11 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
             leftover.unlink(missing_ok=True)
     tables = [(schema, *t) for schema in TABLE_SCHEMAS for t in _relations(con, "table", schema)]
     views = _relations(con, "view", VIEW_SCHEMA)
+    for v, _, _ in views:  # a view would show a pseudonymised column under its old name: refused before any copy
+        hidden = [c for c, _ in _columns(con, VIEW_SCHEMA, v) if c in PSEUDONYMS]
+        if hidden:
+            raise RuntimeError(f"{VIEW_SCHEMA}.{v} shows {', '.join(hidden)}: the snapshot publishes "
+                               f"{', '.join(PSEUDONYMS[c][0] for c in hidden)} instead; name that column in the view")
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
     crash_point("publish.attached")
     try:
@@ -153,11 +158,6 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str | N
     (`CREATE VIEW bao_cao.x AS ... FROM marts.y ...`: no database named, so they bind to the snapshot's marts)."""
     current_db, current_schema = con.execute("SELECT current_database(), current_schema()").fetchone()
     columns = {v: _columns(con, VIEW_SCHEMA, v) for v, _, _ in views}
-    for v, cols in columns.items():
-        hidden = [c for c, _ in cols if c in PSEUDONYMS]
-        if hidden:
-            raise RuntimeError(f"{VIEW_SCHEMA}.{v} shows {', '.join(hidden)}: the snapshot publishes "
-                               f"{', '.join(PSEUDONYMS[c][0] for c in hidden)} instead; name that column in the view")
     con.execute("USE snapshot")
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {VIEW_SCHEMA}")
