@@ -776,7 +776,7 @@ def quality_section(d: ReportData) -> str:
         bars = [BarRow(REASON_VI.get(r["reason"], r["reason"]), float(r["records_quarantined"]),
                        fmt_int(r["records_quarantined"]), color=ORANGE) for r in critical]
         chart = figure(hbar_chart(bars, title="Bản ghi bị cách ly theo lý do / Quarantined records by reason",
-                                  x_max=float(top), axis_suffix="", label_width=300),
+                                  x_max=float(top), axis_suffix="", label_width=300, row_height=24),
                        "Lý do chính của mỗi bản ghi (lý do đầu tiên theo thứ tự ưu tiên).",
                        "The primary reason of each record (the first in priority order).")
     # the worst files
