@@ -1,4 +1,5 @@
-"""Publish stage: the analysts' snapshot at HOSO_ANALYTICS_DB, marts only, swapped in atomically
+"""Publish stage: the analysts' snapshot at HOSO_ANALYTICS_DB (marts, data quality, the bao_cao views; dossier codes
+as keyed pseudonyms under the run's HOSO_PII_KEY), swapped in atomically
 (warehouse/publish.py); then the static HTML report read from that snapshot alone (reports/html.py)."""
 
 
@@ -22,13 +23,14 @@ SNAPSHOT = AssetKey(["analytics", "snapshot"])
     kinds={"duckdb"},
     owners=["team:data-engineering"],
     deps=MARTS_KEYS,
-    description="The analysts' read-only DuckDB snapshot (schema marts, every table and column commented, no "
-    "personal data), written aside and renamed over the previous one so readers never block or see a half state.",
+    description="The analysts' read-only DuckDB snapshot (schemas marts and data_quality, views bao_cao, every table "
+    "and column commented, no personal data, dossier codes as keyed pseudonyms), written aside and renamed over the "
+    "previous one so readers never block or see a half state.",
 )
 def snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, paths: PathsResource) -> MaterializeResult:
     t0 = time.perf_counter()
     with warehouse.writer() as con:
-        out = publish(con, paths.analytics_db)
+        out = publish(con, paths.analytics_db, paths.pii_key())
     # The marts' documentation site (dbt docs, one offline HTML file): generated again only when the project changed.
     dbt_docs = copy_docs(paths.docs_dir)
     if dbt_docs is None:

@@ -7,8 +7,9 @@ Sections: the headline per level (with the definition named and the four definit
 ratio of every commune against the commune target, the ranking of the province-level agencies (sở, ngành), the
 daily trend (dossiers per day, a day without any drawn as such), on-time and overdue dossiers per level
 (marts.on_time_by_level), the commune task progress per snapshot with the tasks each lagging commune has not done
-(marts.commune_task_status), the province ranking, and the reconciliation with the published report (its findings
-in Vietnamese, the English beneath). A snapshot of an older version without the two newer marts is shown without
+(marts.commune_task_status), the province ranking, the reconciliation with the published report (its findings
+in Vietnamese, the English beneath), and the data quality (records quarantined by reason and severity, the worst
+files, the trend over the loads; when the snapshot has the data_quality tables). A snapshot of an older version without the two newer marts is shown without
 those parts. Labels are Vietnamese with the English beside them; numbers are written as Vietnamese readers
 expect (224.930; 72,35%).
 
@@ -30,7 +31,8 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo
 
 from reports.charts import (BLUE, BLUE_LIGHT, GREY, INK, ORANGE, RED, BarRow, Series, column_chart, hbar_chart,
-                            line_chart, tick_text, vn_number)
+                            line_chart, tick_text, value_axis, vn_number)
+from reports.validation_summary import REASON_VI, SEVERITY
 from warehouse.db import connect, sql_text
 
 REQUIRED_TABLES = ("online_ratio_by_level", "online_ratio_definitions", "online_ratio_by_commune", "daily_trend",
@@ -143,6 +145,7 @@ class ReportData:
     agencies: list[dict] = field(default_factory=list)
     on_time: list[dict] | None = None          # marts.on_time_by_level, when the snapshot has it
     task_status: list[dict] | None = None      # marts.commune_task_status, when the snapshot has it
+    quality: dict | None = None                # the data_quality tables, when the snapshot has them
     generated_at: datetime | None = None       # local time (Asia/Ho_Chi_Minh)
     generated_from: str | None = None          # "snapshot_info" (build time) or "load" (latest load's start)
 
@@ -187,6 +190,34 @@ def generated_at(con) -> tuple[datetime | None, str | None]:
     return (at.astimezone(ZoneInfo(VN_TZ)), "load") if at else (None, None)
 
 
+QUALITY_TABLES = ("issues_by_reason", "file_outcomes", "quarantine_by_file", "load_summary", "format_summary")
+WORST_FILES = 10
+
+
+def load_quality(con) -> dict | None:
+    """What the data-quality section shows, from the snapshot's data_quality tables (counts only); None when the
+    snapshot does not have them all."""
+    if not set(QUALITY_TABLES) <= _table_names(con, "data_quality"):
+        return None
+    return {
+        "issues": _rows(con, "FROM data_quality.issues_by_reason "
+                             "ORDER BY severity, records_quarantined DESC, records_flagged DESC, entity, reason"),
+        "formats": _rows(con, "FROM data_quality.format_summary ORDER BY records_read DESC, source_format"),
+        "loads": _rows(con, "FROM data_quality.load_summary ORDER BY load_seq"),
+        # the worst files: most records quarantined, then the files refused whole
+        "quarantined_files": _rows(con, f"""
+            SELECT f.file_path, f.source_format, f.records_read, f.records_quarantined, f.quarantined_pct,
+                   (SELECT string_agg(q.reason || ' (' || q.records_quarantined || ')', '; '
+                                      ORDER BY q.records_quarantined DESC, q.reason)
+                    FROM data_quality.quarantine_by_file q
+                    WHERE q.file_path = f.file_path AND q.file_sha256 = f.file_sha256) AS reasons
+            FROM data_quality.file_outcomes f WHERE f.records_quarantined > 0
+            ORDER BY f.records_quarantined DESC, f.quarantined_pct DESC, f.file_path LIMIT {WORST_FILES}"""),
+        "refused_files": _rows(con, "FROM data_quality.file_outcomes WHERE outcome <> 'loaded' "
+                                    "ORDER BY outcome DESC, file_path"),
+    }
+
+
 def load(analytics_db: Path) -> ReportData:
     """Read what the report shows from the snapshot (read-only: it never blocks the pipeline)."""
     analytics_db = Path(analytics_db)
@@ -222,6 +253,7 @@ def load(analytics_db: Path) -> ReportData:
             if "commune_task_status" in present else None,
             generated_at=at,
             generated_from=source,
+            quality=load_quality(con),
         )
     finally:
         con.close()
@@ -705,6 +737,110 @@ footer { color: var(--muted); font-size: 0.85rem; padding-bottom: 32px; }
                nav { display: none; } }
 """
 
+OUTCOME_VI = {"rejected": ("Bị từ chối", "refused whole"), "duplicate_file": ("Trùng lặp", "duplicate, not loaded"),
+              "loaded": ("Đã nạp", "loaded")}
+
+
+def reason_cell(reason: str) -> str:
+    vi = REASON_VI.get(reason)
+    return (f"{e(vi)}<br>" if vi else "") + f"<code>{e(reason)}</code>"
+
+
+def quality_section(d: ReportData) -> str:
+    """Data quality (the snapshot's data_quality tables): records quarantined by reason and severity, the worst
+    files, the trend over the loads. Counts only; the caller leaves the section out without the tables."""
+    title = ("chat-luong", "Chất lượng dữ liệu", "Data quality")
+    q = d.quality or {}
+    loads = [r for r in q.get("loads", []) if r["records_read"] or r["files"]]
+    read = sum(r["records_read"] for r in q.get("formats", []))
+    quarantined = sum(r["records_quarantined"] for r in q.get("formats", []))
+    warned = sum(r["records_warned"] for r in q.get("formats", []))
+    refused = [f for f in q.get("refused_files", []) if f["outcome"] == "rejected"]
+    duplicates = [f for f in q.get("refused_files", []) if f["outcome"] == "duplicate_file"]
+    share = 100.0 * quarantined / read if read else None
+    # a share below 0,01% keeps its first significant digits (21 of 1.703.773: 0,0012%, not 0,00%)
+    share_text = (fmt_num(share, 4) + "%") if share is not None and 0 < share < 0.01 else fmt_pct(share)
+    summary = (f'<p class="summary"><strong class="warn">{fmt_int(quarantined)}</strong> bản ghi bị cách ly trên '
+               f"{fmt_int(read)} bản ghi đọc được ({share_text}); {fmt_int(warned)} bản ghi nạp kèm cảnh báo; "
+               f"<strong>{len(refused)}</strong> tệp bị từ chối, {len(duplicates)} tệp trùng lặp không nạp lại. "
+               f'<span class="en" lang="en">{quarantined} records quarantined of {read} read; {warned} loaded with a '
+               f"warning; {len(refused)} files refused, {len(duplicates)} duplicate files not loaded again.</span></p>")
+    # by reason and severity
+    issues = q.get("issues", [])
+    rows = [([reason_cell(r["reason"]), f'{e(SEVERITY.get(r["severity"], (r["severity"],))[0])}<br>'
+              f'<span class="en" lang="en">{e(r["severity"])}</span>', e(r["entity"]),
+              f'<strong>{fmt_int(r["records_quarantined"])}</strong>', fmt_int(r["records_resolved"]),
+              fmt_int(r["records_flagged"]), fmt_int(r["files_affected"])],
+             "critical" if r["severity"] == "critical" else "") for r in issues]
+    by_reason = (table([("Lý do", "Reason", False), ("Mức độ", "Severity", False), ("Đối tượng", "Entity", False),
+                        ("Bị cách ly", "Quarantined", True), ("Đã được sửa", "Arrived corrected", True),
+                        ("Bản ghi vi phạm", "Records flagged", True), ("Số tệp", "Files", True)], rows, "issues")
+                 if rows else _no_data("Không có lỗi dữ liệu.", "No data issue found."))
+    critical = [r for r in issues if r["records_quarantined"]]
+    chart = ""
+    if critical:
+        # whole-number ticks: the axis (4 intervals) ends on a multiple of 4 at or above a round maximum
+        top = 4 * math.ceil(value_axis(max(r["records_quarantined"] for r in critical), integer=True)[0] / 4)
+        bars = [BarRow(REASON_VI.get(r["reason"], r["reason"]), float(r["records_quarantined"]),
+                       fmt_int(r["records_quarantined"]), color=ORANGE) for r in critical]
+        chart = figure(hbar_chart(bars, title="Bản ghi bị cách ly theo lý do / Quarantined records by reason",
+                                  x_max=float(top), axis_suffix="", label_width=300, row_height=24),
+                       "Lý do chính của mỗi bản ghi (lý do đầu tiên theo thứ tự ưu tiên).",
+                       "The primary reason of each record (the first in priority order).")
+    # the worst files
+    worst = [([f'<code>{e(f["file_path"])}</code>', e(f["source_format"]), fmt_int(f["records_read"]),
+               f'<strong>{fmt_int(f["records_quarantined"])}</strong>', fmt_pct(f["quarantined_pct"]),
+               e(f["reasons"])], "") for f in q.get("quarantined_files", [])]
+    worst_tbl = (table([("Tệp", "File", False), ("Loại nguồn", "Source format", False), ("Đọc được", "Read", True),
+                        ("Bị cách ly", "Quarantined", True), ("Tỷ lệ", "Share", True),
+                        ("Lý do (số bản ghi)", "Reasons (records)", False)], worst, "worst-files")
+                 if worst else _no_data("Không tệp nào có bản ghi bị cách ly.", "No file has a quarantined record."))
+    refused_rows = [([f'<code>{e(f["file_path"])}</code>', e(f["source_format"]),
+                      f'{e(OUTCOME_VI.get(f["outcome"], (f["outcome"],))[0])}<br><span class="en" lang="en">'
+                      f'{e(f["outcome"])}</span>', e(f["reason"])],
+                     "rejected" if f["outcome"] == "rejected" else "") for f in q.get("refused_files", [])]
+    refused_tbl = ""
+    if refused_rows:
+        refused_tbl = (f'<details{" open" if len(refused_rows) <= 10 else ""}><summary>'
+                       + bilingual(f"{len(refused_rows)} tệp không được nạp", f"{len(refused_rows)} files not loaded")
+                       + "</summary>" + table([("Tệp", "File", False), ("Loại nguồn", "Source format", False),
+                                               ("Kết quả", "Outcome", False), ("Lý do", "Reason", False)],
+                                              refused_rows, "refused-files") + "</details>")
+    # the trend over the loads
+    trend_rows = [([str(r["load_seq"]), fmt_date(r["started_at"]), e(r["partition_range"]), e(r["status"]),
+                    f'{fmt_int(r["files_loaded"])} / {fmt_int(r["files_rejected"])} / {fmt_int(r["files_duplicate"])}',
+                    fmt_int(r["records_read"]), fmt_int(r["records_loaded"]),
+                    f'<strong>{fmt_int(r["records_quarantined"])}</strong>', fmt_pct(r["quarantined_pct"]),
+                    fmt_pct(r["cumulative_quarantined_pct"])], "" if r["status"] == "succeeded" else "failed")
+                  for r in loads]
+    trend_chart = ""
+    if len(loads) >= 2:
+        trend_chart = figure(column_chart(
+            [str(r["load_seq"]) for r in loads],
+            [Series("Bị cách ly / quarantined", [float(r["records_quarantined"]) for r in loads], color=ORANGE,
+                    labels=[fmt_int(r["records_quarantined"]) for r in loads])],
+            title="Bản ghi bị cách ly theo lần nạp / Quarantined records per load", integer=True,
+            label_every=max(1, len(loads) // 20)), "Theo lần nạp, cũ nhất trước.", "Per load, oldest first.")
+    trend_tbl = (table([("Lần nạp", "Load", True), ("Bắt đầu", "Started", False), ("Khoảng ngày", "Days", False),
+                        ("Trạng thái", "Status", False), ("Tệp nạp / từ chối / trùng", "Files loaded / refused / dup.",
+                                                          True),
+                        ("Đọc được", "Read", True), ("Đã nạp", "Loaded", True), ("Bị cách ly", "Quarantined", True),
+                        ("Tỷ lệ cách ly", "Quarantined %", True), ("Lũy kế", "Cumulative %", True)], trend_rows,
+                       "loads") if trend_rows else _no_data("Chưa có lần nạp.", "No load yet."))
+    note = ('<p class="small muted">Số đếm từ các bảng <code>data_quality</code> của tệp số liệu (nguồn: nhật ký nạp '
+            "của kho dữ liệu); không có giá trị của bản ghi, mã hồ sơ hay dữ liệu cá nhân. Chi tiết từng kiểm tra: "
+            f'<a href="{VALIDATION_PAGE}">bản tóm tắt kiểm tra</a>. <span class="en" lang="en">Counts from the '
+            "snapshot's data_quality tables (from the warehouse's load records); no record value, dossier code or "
+            "personal value. Every check in detail: the validation summary.</span></p>")
+    body = (summary + f'<h3 id="cl-ly-do">{bilingual("Theo lý do và mức độ", "By reason and severity")}</h3>'
+            + chart + by_reason
+            + f'<h3 id="cl-tep">{bilingual("Các tệp có nhiều bản ghi bị cách ly nhất", "Worst files")}</h3>'
+            + worst_tbl + refused_tbl
+            + f'<h3 id="cl-lan-nap">{bilingual("Theo lần nạp", "Trend over the loads")}</h3>' + trend_chart
+            + trend_tbl + note)
+    return section(*title, body)
+
+
 SECTIONS = (("tong-hop", "Tổng hợp", "Headline", headline_section),
             ("xa", "Các xã", "Communes", communes_section),
             ("so-nganh", "Sở, ngành", "Agencies", agencies_section),
@@ -712,12 +848,15 @@ SECTIONS = (("tong-hop", "Tổng hợp", "Headline", headline_section),
             ("dung-han", "Đúng hạn", "On time", on_time_section),
             ("nhiem-vu", "Nhiệm vụ xã", "Tasks", tasks_section),
             ("xep-hang", "Xếp hạng tỉnh", "Ranking", ranking_section),
-            ("doi-chieu", "Đối chiếu", "Reconciliation", reconciliation_section))
+            ("doi-chieu", "Đối chiếu", "Reconciliation", reconciliation_section),
+            ("chat-luong", "Chất lượng dữ liệu", "Data quality", quality_section))
 
 
 def shown_sections(d: ReportData) -> list[tuple]:
-    """The sections of this snapshot: on-time/overdue only when the snapshot has its mart."""
-    return [s for s in SECTIONS if s[0] != "dung-han" or d.on_time is not None]
+    """The sections of this snapshot: on-time/overdue only when the snapshot has its mart, data quality only when it
+    has the data_quality tables."""
+    return [s for s in SECTIONS if (s[0] != "dung-han" or d.on_time is not None)
+            and (s[0] != "chat-luong" or d.quality is not None)]
 
 
 def generated_line(d: ReportData) -> str:

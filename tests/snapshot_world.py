@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Callable
 from zoneinfo import ZoneInfo
@@ -42,6 +42,7 @@ from warehouse.publish import publish
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 HOME = "40"
+TEST_KEY = "snapshot-world-test-key-not-a-secret"  # the PII key of the published test snapshot
 HOME_NAME = "Tỉnh Nghệ An"
 
 
@@ -289,6 +290,74 @@ def fill_warehouse(con) -> None:
         [(*r, *lineage) for r in province_snapshot_values()])
 
 
+# The load records of the test world (meta.loads, meta.files, core.quarantine, meta.validations), for the data_quality
+# tables: a reference load, a failed load, and the load of the exports: a portal batch (10 records: 8 loaded, 2
+# quarantined, 1 warned), a provincial CSV (5 records: 4 loaded, 1 quarantined that arrived corrected), a CSV refused
+# whole and a duplicate batch. The failed load had validated the portal batch before (counted once: the latest).
+LOADS = [  # load_id, partition_range, started_at (UTC), status
+    ("20250806T230000-aaaaaaa1", "reference", datetime(2025, 8, 6, 23, 0, tzinfo=timezone.utc), "succeeded"),
+    ("20250806T231000-aaaaaaa2", "2025-07-01..2025-08-06", datetime(2025, 8, 6, 23, 10, tzinfo=timezone.utc),
+     "failed"),
+    ("20250806T232000-aaaaaaa3", "2025-07-01..2025-08-06", datetime(2025, 8, 6, 23, 20, tzinfo=timezone.utc),
+     "succeeded"),
+]
+PORTAL_BATCH = "portal/hoso-20250702-01.json"
+CSV_EXPORT = "provincial/17329-hoso-20250806.csv"
+FILES = [  # relpath, sha256, load, kind, outcome, reason, read, loaded, quarantined, warned
+    ("reference/units.csv", "1" * 64, 0, "units", "loaded", None, 9, 9, 0, 0),
+    (PORTAL_BATCH, "2" * 64, 2, "portal_dossiers", "loaded", None, 10, 8, 2, 1),
+    (CSV_EXPORT, "3" * 64, 2, "provincial_csv", "loaded", None, 5, 4, 1, 0),
+    ("provincial/17344-hoso-20250806.csv", "4" * 64, 2, "provincial_csv", "rejected",
+     "provincial/17344-hoso-20250806.csv: line 3: 12 fields, the header has 20", 0, 0, 0, 0),
+    ("portal/hoso-20250702-02.json", "2" * 64, 2, "portal_dossiers", "duplicate_file",
+     f"the same bytes as {PORTAL_BATCH} (same sha256), already loaded", 0, 0, 0, 0),
+]
+# A dossier code and a phone number in the failing values: they must not reach the snapshot.
+QUARANTINED = [  # file, row, reason, reasons, failed_values, dossier_code, resolved
+    (PORTAL_BATCH, 3, "unknown_unit", "unknown_unit; unknown_channel",
+     "DonViXuLy='Xã Không Có', KenhThucHien='9'", "000.17.29.H40-250702-0901", False),
+    (PORTAL_BATCH, 7, "missing_dossier_code", "missing_dossier_code", "MaHoSo=null", None, False),
+    (CSV_EXPORT, 2, "received_at_invalid", "received_at_invalid", "Ngày tiếp nhận='31/06/2025 0912345678'",
+     "000.17.32.H40-250806-0902", True),
+]
+VALIDATIONS = [  # load, file, expectation_id, reason, severity, scope, success, elements, unexpected
+    (1, PORTAL_BATCH, "dossiers.unit_known", "unknown_unit", "critical", "row", False, 10, 4),  # superseded
+    (2, PORTAL_BATCH, "dossiers.unit_known", "unknown_unit", "critical", "row", False, 10, 1),
+    (2, PORTAL_BATCH, "dossiers.channel_known", "unknown_channel", "critical", "row", False, 10, 1),
+    (2, PORTAL_BATCH, "dossiers.code_present", "missing_dossier_code", "critical", "row", False, 10, 1),
+    (2, PORTAL_BATCH, "dossiers.id_number_length", "id_number_length", "warning", "row", False, 10, 1),
+    (2, PORTAL_BATCH, "dossiers.status_known", "unknown_status", "critical", "row", True, 10, 0),
+    (2, CSV_EXPORT, "dossiers.received_at_valid", "received_at_invalid", "critical", "row", False, 5, 1),
+    (2, CSV_EXPORT, "dossiers.unit_known", "unknown_unit", "critical", "row", True, 5, 0),
+]
+
+
+def fill_meta(con) -> None:
+    """Insert the load records of the test world (LOADS, FILES, QUARANTINED, VALIDATIONS)."""
+    con.executemany(
+        "INSERT INTO meta.loads (load_id, partition_range, started_at, finished_at, status, files, seconds) "
+        "VALUES (?, ?, ?, ?, ?, ?, 1.5)",
+        [(lid, rng, at, at + timedelta(minutes=2), status, sum(f[2] == n for f in FILES))
+         for n, (lid, rng, at, status) in enumerate(LOADS)])
+    con.executemany(
+        "INSERT INTO meta.files (relpath, sha256, load_id, kind, outcome, reason, records_read, records_loaded, "
+        "records_quarantined, records_warned, size_bytes) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1000)",
+        [(f[0], f[1], LOADS[f[2]][0], *f[3:]) for f in FILES])
+    sha = {f[0]: f[1] for f in FILES}
+    con.executemany(
+        "INSERT INTO core.quarantine (entity, dossier_code, reason, reasons, failed_values, source_file, "
+        "source_sha256, source_row, load_id, resolved_by_load_id) VALUES ('dossiers', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(code, reason, reasons, values, file, sha[file], row, LOADS[2][0], LOADS[2][0] if resolved else None)
+         for file, row, reason, reasons, values, code, resolved in QUARANTINED])
+    con.executemany(
+        "INSERT INTO meta.validations (load_id, source_file, suite, expectation_id, expectation_type, reason, "
+        "severity, scope, success, element_count, unexpected_count, sample_values, validated_at) "
+        "VALUES (?, ?, 'dossiers', ?, 'expect_column_values_to_be_in_set', ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(LOADS[n][0], file, exp, reason, severity, scope, success, elements, unexpected,
+          None if success else "000.17.29.H40-250702-0901", LOADS[n][2])
+         for n, file, exp, reason, severity, scope, success, elements, unexpected in VALIDATIONS])
+
+
 def build_warehouse(folder: Path, params: MartParams = MartParams()) -> Path:
     """Warehouse with the test world -> `dbt build` (marts, views, tests). Returns the warehouse's path; nothing is
     left open on it. Fails with dbt's log when a model or a test fails."""
@@ -298,6 +367,7 @@ def build_warehouse(folder: Path, params: MartParams = MartParams()) -> Path:
     try:
         apply_schema(con)
         fill_warehouse(con)
+        fill_meta(con)
     finally:
         con.close()
     res = build_marts(warehouse, params)
@@ -316,7 +386,7 @@ def build_snapshot(folder: Path, params: MartParams = MartParams(),
     try:
         if extra_marts is not None:
             extra_marts(con)
-        publish(con, analytics)
+        publish(con, analytics, TEST_KEY)
     finally:
         con.close()
     return analytics

@@ -20,6 +20,7 @@ import yaml
 from dagster import AssetKey, DagsterInstance, materialize
 
 import snapshot_world as w
+from warehouse.publish import PSEUDONYMS
 from warehouse.dbt_runner import MANIFEST, PROJECT_DIR, MartParams, copy_docs, ensure_manifest, generate_docs, \
     new_target_path, project_mtime, run_dbt
 
@@ -56,7 +57,7 @@ def test_every_dbt_test_passes_on_the_test_world(built, tmp_path):
     assert len(results) > 60 and set(results.values()) == {"pass"}, {k: v for k, v in results.items() if v != "pass"}
     # The grain of every model is tested.
     models = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
-    assert len(models) == 23
+    assert len(models) == 37
     grain = {name.split("_", 1)[1] for name in results if name.startswith(("unique_", "unique_combination_"))}
     for model in models:
         assert any(model in g for g in grain), f"{model}: no unique test on its grain"
@@ -95,18 +96,23 @@ def test_province_wide_must_be_the_sum_of_the_levels(built, tmp_path):
 
 
 def test_comments_of_schema_yml_reach_the_snapshot(built):
-    docs = yaml.safe_load((PROJECT_DIR / "models" / "marts" / "schema.yml").read_text(encoding="utf-8"))["models"]
+    """Every table of marts and data_quality, and every column, carries its schema.yml description in the snapshot;
+    a pseudonymised column (dossier_code -> dossier_ref) carries the comment publish gives it."""
     con = duckdb.connect(str(built), read_only=True)
     try:
-        tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = 'marts'")
-                      .fetchall())
-        assert set(tables) == {m["name"] for m in docs}
-        for m in docs:
-            assert tables[m["name"]] == m["description"] and "grain" in m["description"]
-            cols = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = 'marts' "
-                               "AND table_name = ? ORDER BY column_index", [m["name"]]).fetchall()
-            assert cols == [(c["name"], c["description"]) for c in m["columns"]], m["name"]
-            assert all(" | " in c for _, c in cols)
+        for schema in ("marts", "data_quality"):
+            docs = yaml.safe_load((PROJECT_DIR / "models" / schema / "schema.yml").read_text(encoding="utf-8"))
+            docs = docs["models"]
+            tables = dict(con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE schema_name = ?",
+                                      [schema]).fetchall())
+            assert set(tables) == {m["name"] for m in docs}, schema
+            for m in docs:
+                assert tables[m["name"]] == m["description"] and "grain" in m["description"]
+                cols = con.execute("SELECT column_name, comment FROM duckdb_columns() WHERE schema_name = ? "
+                                   "AND table_name = ? ORDER BY column_index", [schema, m["name"]]).fetchall()
+                expected = [PSEUDONYMS.get(c["name"], (c["name"], c["description"])) for c in m["columns"]]
+                assert cols == expected, m["name"]
+                assert all(" | " in c for _, c in cols)
     finally:
         con.close()
 

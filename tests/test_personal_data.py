@@ -8,7 +8,10 @@ exports) is searched for in everything the pipeline wrote while loading the whol
 - the docs folder (HOSO_DOCS_DIR: the HTML report and the Great Expectations data docs), the Dagster home (run and
   event-log storage, compute logs), the staging area, and the CLI's stdout and stderr;
 
-each value as written, in NFD, and JSON-escaped (\\uXXXX). Found: must be 0. And `hoso run` without HOSO_PII_KEY
+each value as written, in NFD, and JSON-escaped (\\uXXXX). Found: must be 0. The dossier codes of the landing files
+(a quasi-identifier: the public portal looks a case up by it) are searched for in what analysts are given: the
+snapshot (they reach it as keyed pseudonyms, `dossier_ref`) and the docs folder (report, validation summary, Great
+Expectations' data docs, dbt docs); the warehouse keeps them for data engineers. And `hoso run` without HOSO_PII_KEY
 stops before any work with one clear line, while `hoso demo` pseudonymises the sample world with the public demo key.
 """
 
@@ -66,6 +69,38 @@ def personal_values(landing: Path) -> dict[str, set[str]]:
                     add(key, row[header.index(key)])
         wb.close()
     return found
+
+
+CODE_FIELDS = ("MaHoSo", "Mã hồ sơ", "Số hồ sơ")
+
+
+def dossier_codes(landing: Path) -> set[str]:
+    """Every dossier code of every export of a landing folder (portal batches and histories, provincial CSV, XLSX)."""
+    found: dict[str, set[str]] = {}
+    for path in sorted((landing / "portal").glob("*.json")):
+        for rec in json.loads(path.read_text(encoding="utf-8")):
+            if rec.get("MaHoSo"):
+                found.setdefault("portal", set()).add(str(rec["MaHoSo"]).strip())
+    for path in sorted((landing / "provincial").glob("*.csv")):
+        with open(path, encoding="utf-8-sig", newline="") as fh:
+            for row in csv.DictReader(fh):
+                for key in CODE_FIELDS:
+                    if row.get(key):
+                        found.setdefault("csv", set()).add(row[key].strip())
+    for path in sorted((landing / "provincial").glob("*.xlsx")):
+        wb = openpyxl.load_workbook(path, read_only=True)
+        header = None
+        for row in wb.active.iter_rows(values_only=True):
+            if header is None:
+                if row and row[0] == "STT":
+                    header = list(row)
+                continue
+            for key in CODE_FIELDS:
+                if key in header and row[header.index(key)]:
+                    found.setdefault("xlsx", set()).add(str(row[header.index(key)]).strip())
+        wb.close()
+    assert set(found) == {"portal", "csv", "xlsx"}, set(found)
+    return {c for codes in found.values() for c in codes if c}
 
 
 def needles(values: dict[str, set[str]]) -> dict[str, str]:
@@ -163,6 +198,23 @@ def test_no_personal_value_anywhere_the_pipeline_writes(grown):
     assert found == {}, f"personal values found: {summary} e.g. {next(iter(found.values()))[:3]}"
     print(f"\npersonal values searched: {sum(counts.values())} ({counts}); "
           f"{len(patterns)} forms; {len(scanned)} databases and folders; found 0")
+
+
+@pytest.mark.slow
+def test_no_dossier_code_in_what_analysts_get(grown):
+    """The snapshot and the docs folder (report, validation summary, data docs, dbt docs) hold no dossier code of the
+    landing files; the warehouse holds them (the scanner finds them there)."""
+    codes = sorted(dossier_codes(grown.landing_full))
+    assert len(codes) > 1000
+    assert scan_duckdb(grown.B.warehouse_db, codes), "the scanner finds the codes where they are"
+    found: dict[str, list[str]] = {}
+    for work in (grown.A, grown.B):
+        found |= {f"{work.root.name}/{k}": v for k, v in scan_duckdb(work.analytics_db, codes).items()}
+        found |= {f"{work.root.name}/docs/{k}": v for k, v in scan_files(work.docs_dir, codes).items()}
+    assert (grown.B.docs_dir / "report.html").is_file() and (grown.B.docs_dir / "validation.html").is_file()
+    assert any((grown.B.docs_dir / "data_docs").rglob("*.html")) and (grown.B.docs_dir / "dbt_docs.html").is_file()
+    assert found == {}, f"dossier codes found: {sorted(found)} e.g. {next(iter(found.values()))[:3]}"
+    print(f"\ndossier codes searched: {len(codes)} in the snapshots and docs of states A and B; found 0")
 
 
 @pytest.mark.slow

@@ -17,8 +17,10 @@ from reports.charts import BarRow, Series, column_chart, hbar_chart, line_chart,
 from reports.html import fmt_int, fmt_pct, load, render_html, render_report
 from warehouse.dbt_runner import MartParams
 
-SECTION_IDS = ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu", "xep-hang", "doi-chieu"]
-CHARTS = {"xu-huong": 2}  # the daily ratio and the dossiers per day; one chart in every other section
+SECTION_IDS = ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu", "xep-hang", "doi-chieu",
+               "chat-luong"]
+# the daily ratio and the dossiers per day; quarantined records by reason and per load; one chart in every other
+CHARTS = {"xu-huong": 2, "chat-luong": 2}
 LINKS = {"validation.html", "data_docs/index.html"}  # written next to report.html by the pipeline
 
 
@@ -140,12 +142,13 @@ def test_numbers_are_written_as_vietnamese_readers_expect():
 
 
 def test_generated_at_from_the_snapshot(snapshot, tmp_path, page):
-    assert "Số liệu tạo lúc" not in page  # the test world has neither snapshot_info nor a dated load id
+    assert "Số liệu tạo lúc" in page  # data_quality.snapshot_info.built_at: the build of the test world
     copy = tmp_path / "built.duckdb"
     shutil.copy(snapshot, copy)
     con = duckdb.connect(str(copy))
-    con.execute("CREATE SCHEMA data_quality")
-    con.execute("CREATE TABLE data_quality.snapshot_info AS SELECT TIMESTAMPTZ '2025-08-06 09:30:00+00' AS built_at")
+    # built_at is local time (Asia/Ho_Chi_Minh)
+    con.execute("CREATE OR REPLACE TABLE data_quality.snapshot_info AS SELECT TIMESTAMP '2025-08-06 16:30:00' "
+                "AS built_at")
     con.close()
     html = render_report(copy, tmp_path / "built.html").read_text(encoding="utf-8")
     assert "Số liệu tạo lúc" in html and "<strong>06/08/2025 16:30</strong> (giờ Việt Nam" in html
@@ -283,7 +286,7 @@ def test_sections_of_missing_marts_are_left_out(snapshot, tmp_path):
     finally:
         con.close()
     html = render_report(snap, tmp_path / "plain.html").read_text(encoding="utf-8")
-    assert list(sections(html)) == [sid for sid in SECTION_IDS if sid != "dung-han"]
+    assert list(sections(html)) == [sid for sid in SECTION_IDS if sid != "dung-han"]  # data quality: test_data_quality
     assert 'href="#dung-han"' not in html and 'id="xa-cham"' not in html
 
 

@@ -63,9 +63,9 @@ def test_report_renders_in_chromium_without_errors(browser, tmp_path):
                 marks: charts.map(c => c.querySelectorAll('rect.bar, polyline.line, circle').length)};
     })""")
     assert [s["id"] for s in sections] == ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu",
-                                          "xep-hang", "doi-chieu"]
+                                          "xep-hang", "doi-chieu", "chat-luong"]
     for s in sections:
-        assert s["charts"] == (2 if s["id"] == "xu-huong" else 1), s
+        assert s["charts"] == (2 if s["id"] in ("xu-huong", "chat-luong") else 1), s
         for width, height in s["boxes"]:
             assert width > 500 and height > 100, s  # laid out at a readable size, not collapsed
         assert all(m > 0 for m in s["marks"]), s
@@ -76,6 +76,12 @@ def test_report_renders_in_chromium_without_errors(browser, tmp_path):
     assert browser.evaluate("document.querySelectorAll('#xu-huong rect.empty-day').length") > 0
     assert browser.evaluate("document.querySelectorAll('#dung-han tbody tr').length") == 3
     assert browser.evaluate("document.querySelectorAll('#nhiem-vu table.task-gaps tbody tr').length") == 4
+    # data quality: 3 reasons with quarantined records (bars), 5 reasons in the table, 2 files with quarantined
+    # records, 2 loads that saw files
+    assert marks["chat-luong"] == 3
+    assert browser.evaluate("document.querySelectorAll('#chat-luong table.issues tbody tr').length") == 5
+    assert browser.evaluate("document.querySelectorAll('#chat-luong table.worst-files tbody tr').length") == 2
+    assert browser.evaluate("document.querySelectorAll('#chat-luong table.loads tbody tr').length") == 2
     # Value labels do not cross a target line: no label box contains the line's x.
     crossed = browser.evaluate("""[...document.querySelectorAll('svg.hbar')].flatMap(svg => {
         const line = svg.querySelector('line.target-line'); if (!line) return [];

@@ -30,9 +30,13 @@ class ViewDoc:
 def view_docs() -> list[ViewDoc]:
     folder = PROJECT_DIR / "models" / "bao_cao"
     docs = []
-    for m in yaml.safe_load((folder / "schema.yml").read_text(encoding="utf-8"))["models"]:
+    models = [m for yml in sorted(folder.glob("*.yml"))  # schema.yml; chat_luong_du_lieu.yml (data quality)
+              for m in yaml.safe_load(yml.read_text(encoding="utf-8"))["models"]]
+    for m in models:
         sql = (folder / f"{m['name']}.sql").read_text(encoding="utf-8")
-        source = "marts." + re.search(r"ref\('([a-z_]+)'\)", sql).group(1)
+        table = re.search(r"ref\('([a-z_]+)'\)", sql).group(1)
+        schema = next(p.parent.name for p in (PROJECT_DIR / "models").glob(f"*/{table}.sql"))
+        source = f"{schema}.{table}"
         docs.append(ViewDoc(f"bao_cao.{m['name']}", source, m["description"],
                             {c["name"]: c["description"] for c in m["columns"]}))
     return docs

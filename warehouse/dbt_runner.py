@@ -18,8 +18,10 @@ import subprocess
 import sys
 import time
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo
@@ -37,18 +39,40 @@ WAREHOUSE_ENV = "HOSO_WAREHOUSE_DB"
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")
 DEFINITIONS = ("A", "B", "C", "D")
+PACKAGE = "hoso-warehouse"
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """The version of the code that builds the marts, for data_quality.snapshot_info: `<package version>+<git
+    commit, 12 hex>` in a git checkout, the package version alone outside one, 'unknown' when neither is known."""
+    try:
+        version = metadata.version(PACKAGE)
+    except metadata.PackageNotFoundError:
+        version = ""
+    try:
+        res = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=PROJECT_DIR, capture_output=True,
+                             text=True, timeout=5)
+        commit = res.stdout.strip() if res.returncode == 0 else ""
+    except (OSError, subprocess.SubprocessError):
+        commit = ""
+    if version and commit:
+        return f"{version}+{commit}"
+    return version or (f"unknown+{commit}" if commit else "unknown")
 
 
 @dataclass(frozen=True)
 class MartParams:
     """The parameters of the marts (dbt vars): the reporting window, the home province, the online-ratio definition
-    (A-D) and the commune target. The definition is named in every output that depends on it."""
+    (A-D) and the commune target; and the code version, written into data_quality.snapshot_info. The definition is
+    named in every output that depends on it."""
 
     window_start: datetime = datetime(2025, 7, 1, 0, 0, tzinfo=VN)
     window_end: datetime = datetime(2025, 8, 6, 16, 0, tzinfo=VN)
     home_province: str = "40"
     ratio_definition: str = "A"
     commune_target_pct: float = 70.0
+    code_version: str = field(default_factory=code_version)
 
     def __post_init__(self) -> None:
         if self.ratio_definition not in DEFINITIONS:
@@ -63,7 +87,7 @@ class MartParams:
     def dbt_vars(self) -> dict:
         return {"window_start": self.window_start.isoformat(), "window_end": self.window_end.isoformat(),
                 "home_province": self.home_province, "ratio_definition": self.ratio_definition,
-                "commune_target_pct": float(self.commune_target_pct)}
+                "commune_target_pct": float(self.commune_target_pct), "code_version": self.code_version}
 
 
 def launcher() -> str:

@@ -1,9 +1,15 @@
 """Publish: write the analysts' snapshot (HOSO_ANALYTICS_DB) and swap it in atomically.
 
 The snapshot is a separate DuckDB file holding the marts only (no personal data: the marts carry none, and the
-check below refuses a column named like one): every table of schema `marts` and every view of schema `bao_cao`
-that the dbt project built in the warehouse, with the comments dbt wrote there (persist_docs), read from DuckDB's
-catalog. It is written under a temporary name and renamed over the old one, so an analyst who has the old file open
+check below refuses a column named like one): every table of schemas `marts` and `data_quality` and every view of
+schema `bao_cao` that the dbt project built in the warehouse, with the comments dbt wrote there (persist_docs), read
+from DuckDB's catalog.
+
+The dossier code, a quasi-identifier (it can be looked up on the public portal), does not reach the snapshot: every
+column named `dossier_code` is published as `dossier_ref`, its keyed pseudonym: the project's keyed hash
+(sources/pii.py, hex sha256 of `key|code`) under HOSO_PII_KEY, given by the caller. The same code gives the same
+reference in every snapshot built with the same key, so analysts can still count and join dossiers; the warehouse
+keeps the code for data engineers. It is written under a temporary name and renamed over the old one, so an analyst who has the old file open
 keeps reading a complete snapshot, never blocks the pipeline, and the next connection sees the new one.
 
 The views are created again inside the snapshot from the SQL DuckDB keeps for them, which names the marts without a
@@ -19,12 +25,21 @@ from pathlib import Path
 
 import duckdb
 
+from sources.pii import KEY_PARAM, pii_hash_sql
 from stages.faults import crash_point
 from warehouse.db import configure
 
 PERSONAL_COLUMN = re.compile(r"(owner|phone|email|address|handler|_hash$|id_number|chu_ho_so)", re.I)
 # Relations dbt leaves for a moment while it replaces a model (and behind, if killed then): never published.
 DBT_TEMPORARY = re.compile(r"__dbt_(tmp|backup)$")
+# The schemas whose tables are copied (dbt tables), and the one whose views are created again in the snapshot.
+TABLE_SCHEMAS = ("marts", "data_quality")
+VIEW_SCHEMA = "bao_cao"
+# Columns published as a keyed pseudonym under another name, with the comment they get in the snapshot.
+PSEUDONYMS = {"dossier_code": ("dossier_ref",
+                               "Mã tham chiếu hồ sơ (bí danh) | keyed pseudonym of the dossier code (hex sha256 of "
+                               "key|code, sources/pii.py): the same dossier has the same reference in every snapshot "
+                               "built with the same key, to count and join; the code itself stays in the warehouse")}
 
 
 def _quote(text: str) -> str:
@@ -69,8 +84,26 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> dict:
-    """Copy every marts.* table of the warehouse connection into a new snapshot file and swap it in."""
+def _select_list(cols: list[tuple[str, str | None]]) -> tuple[str, list[tuple[str, str | None]]]:
+    """The SELECT list that copies a table with its pseudonymised columns (PSEUDONYMS), and the snapshot's
+    (column, comment) list."""
+    exprs, out = [], []
+    for column, comment in cols:
+        if column in PSEUDONYMS:
+            name, text = PSEUDONYMS[column]
+            exprs.append(f"{pii_hash_sql(_ident(column))} AS {_ident(name)}")
+            out.append((name, text))
+        else:
+            exprs.append(_ident(column))
+            out.append((column, comment))
+    return ", ".join(exprs), out
+
+
+def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) -> dict:
+    """Copy every marts.* and data_quality.* table of the warehouse connection (dossier codes pseudonymised with
+    `pii_key`) and the bao_cao views into a new snapshot file and swap it in."""
+    if not pii_key:
+        raise ValueError("publish needs the PII key: the snapshot's dossier references are keyed pseudonyms")
     analytics_db = Path(analytics_db)
     analytics_db.parent.mkdir(parents=True, exist_ok=True)
     tmp = analytics_db.with_name(f".{analytics_db.name}.{os.getpid()}.tmp")
@@ -80,21 +113,34 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path) -> dict:
         pid = leftover.name[len(analytics_db.name) + 2:].split(".")[0]
         if leftover.name.startswith(tmp.name) or not pid.isdigit() or not _alive(int(pid)):
             leftover.unlink(missing_ok=True)
-    tables = _relations(con, "table", "marts")
-    views = _relations(con, "view", "bao_cao")
+    tables = [(schema, *t) for schema in TABLE_SCHEMAS for t in _relations(con, "table", schema)]
+    views = _relations(con, "view", VIEW_SCHEMA)
+    for v, _, _ in views:  # a view would show a pseudonymised column under its old name: refused before any copy
+        hidden = [c for c, _ in _columns(con, VIEW_SCHEMA, v) if c in PSEUDONYMS]
+        if hidden:
+            raise RuntimeError(f"{VIEW_SCHEMA}.{v} shows {', '.join(hidden)}: the snapshot publishes "
+                               f"{', '.join(PSEUDONYMS[c][0] for c in hidden)} instead; name that column in the view")
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
     crash_point("publish.attached")
     try:
-        con.execute("CREATE SCHEMA snapshot.marts")
+        for schema in TABLE_SCHEMAS:
+            con.execute(f"CREATE SCHEMA snapshot.{schema}")
         counts = {}
-        for t, comment, _ in tables:
-            cols = _columns(con, "marts", t)
+        for schema, t, comment, _ in tables:
+            cols = _columns(con, schema, t)
             personal = [c for c, _ in cols if PERSONAL_COLUMN.search(c)]
             if personal:
-                raise RuntimeError(f"marts.{t} has columns that look personal ({', '.join(personal)}): not published")
-            con.execute(f"CREATE TABLE snapshot.marts.{_ident(t)} AS SELECT * FROM marts.{_ident(t)}")
-            _copy_comments(con, "TABLE", f"snapshot.marts.{_ident(t)}", comment, cols)
-            counts[t] = con.execute(f"SELECT count(*) FROM snapshot.marts.{_ident(t)}").fetchone()[0]
+                raise RuntimeError(f"{schema}.{t} has columns that look personal ({', '.join(personal)}): "
+                                   "not published")
+            select, published = _select_list(cols)
+            target = f"snapshot.{schema}.{_ident(t)}"
+            keyed = any(c in PSEUDONYMS for c, _ in cols)
+            con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {schema}.{_ident(t)}",
+                        {KEY_PARAM: pii_key} if keyed else None)
+            _copy_comments(con, "TABLE", target, comment, published)
+            # marts tables keep their bare name in the counts (asset metadata rows.<table>)
+            counts[t if schema == "marts" else f"{schema}.{t}"] = \
+                con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
             crash_point("publish.table")
         _create_views(con, views)
         con.execute("CHECKPOINT snapshot")
@@ -111,16 +157,16 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str | N
     """The bao_cao views of the warehouse, created inside the attached snapshot from the SQL DuckDB keeps for them
     (`CREATE VIEW bao_cao.x AS ... FROM marts.y ...`: no database named, so they bind to the snapshot's marts)."""
     current_db, current_schema = con.execute("SELECT current_database(), current_schema()").fetchone()
-    columns = {v: _columns(con, "bao_cao", v) for v, _, _ in views}
+    columns = {v: _columns(con, VIEW_SCHEMA, v) for v, _, _ in views}
     con.execute("USE snapshot")
     try:
-        con.execute("CREATE SCHEMA IF NOT EXISTS bao_cao")
+        con.execute(f"CREATE SCHEMA IF NOT EXISTS {VIEW_SCHEMA}")
         for view, comment, sql in views:
             if f"{current_db}." in sql or f'"{current_db}".' in sql:
                 raise RuntimeError(f"bao_cao.{view} names the warehouse database ({current_db}): it would not "
                                    "bind to the snapshot's marts")
             con.execute(sql)
-            _copy_comments(con, "VIEW", f"bao_cao.{_ident(view)}", comment, columns[view])
+            _copy_comments(con, "VIEW", f"{VIEW_SCHEMA}.{_ident(view)}", comment, columns[view])
     finally:
         con.execute(f"USE {_ident(current_db)}.{_ident(current_schema)}")
 

@@ -13,7 +13,7 @@
             {{ exceptions.raise_compiler_error("ratio_definition must be one of A, B, C, D, not " ~ value) }}
         {%- endif -%}
         {{ sql_string(value) }}
-    {%- elif name == 'home_province' -%}
+    {%- elif name in ('home_province', 'code_version') -%}
         {{ sql_string(value) }}
     {%- else -%}
         {{ exceptions.raise_compiler_error("unknown parameter " ~ name) }}

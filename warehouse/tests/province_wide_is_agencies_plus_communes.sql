@@ -1,5 +1,5 @@
 -- Province-wide counts are the province-level agencies' plus the communes' (every dossier is at one level).
--- In Dagster this is a check of the model named here:
+-- In Dagster this is a check of the model named here (it also reads fct_case_files):
 {{ config(meta={'dagster': {'ref': {'name': 'online_ratio_by_level'}}}) }}
 WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
 w AS (SELECT * FROM lv WHERE level_key = 'province_wide'),
