@@ -454,7 +454,7 @@ def _read_json_reason(error: duckdb.Error, con: duckdb.DuckDBPyConnection, path:
 def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, lists: dict[str, tuple[str, ...]]) -> str:
     """Where the first record of the wrong shape is: 'record N is not an object' or 'record N: field F ...'.
     A second read of the file, each element as JSON, only after the first read failed."""
-    checks = [f"CASE WHEN json_type(json) <> 'OBJECT' THEN 'is not an object' END"]
+    checks = ["CASE WHEN json_type(json) <> 'OBJECT' THEN 'is not an object' END"]
     for name in lists:
         checks.append(
             f"CASE WHEN json_type(json, '$.{name}') NOT IN ('ARRAY', 'NULL') THEN ': {name} is not a list' "

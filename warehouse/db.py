@@ -197,6 +197,17 @@ def explained(db_path: Path | str) -> Iterator[None]:
         raise cause from exc
 
 
+def process_alive(pid: int) -> bool:
+    """Whether a process of this id exists (the temporary files of dead runs are removed, a live one's left alone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 @contextlib.contextmanager
 def writer_lock(db_path: Path | str, timeout_s: float = 3600.0) -> Iterator[None]:
     """Hold the exclusive writer lock of a warehouse file; waits (up to timeout_s) for another writer to finish."""

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Iterator
 from zoneinfo import ZoneInfo
 
-from warehouse.db import MEMORY_LIMIT_ENV
+from warehouse.db import MEMORY_LIMIT_ENV, process_alive
 from warehouse.dbt_launcher import OFFLINE_ENV, PARENT_PID_ENV
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -125,23 +125,13 @@ def dbt_environment(database: Path | str) -> Iterator[None]:
                 os.environ[k] = v
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def new_target_path(label: str = "run") -> Path:
     """A folder of its own for one dbt invocation's artifacts and log (target/runs/<label>-<pid>-<random>); the
     folders of processes that died before removing theirs are removed here."""
     RUNS_DIR.mkdir(parents=True, exist_ok=True)
     for old in RUNS_DIR.iterdir():
         pid = old.name.split("-")[1] if old.name.count("-") >= 2 else ""
-        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+        if pid.isdigit() and int(pid) != os.getpid() and not process_alive(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return RUNS_DIR / f"{label}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
 

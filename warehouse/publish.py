@@ -27,7 +27,7 @@ import duckdb
 
 from sources.pii import KEY_PARAM, pii_hash_sql
 from stages.faults import crash_point
-from warehouse.db import configure
+from warehouse.db import configure, process_alive
 
 PERSONAL_COLUMN = re.compile(r"(owner|phone|email|address|handler|_hash$|id_number|chu_ho_so)", re.I)
 # Relations dbt leaves for a moment while it replaces a model (and behind, if killed then): never published.
@@ -74,16 +74,6 @@ def _copy_comments(con: duckdb.DuckDBPyConnection, kind: str, target: str, comme
             con.execute(f"COMMENT ON COLUMN {target}.{_ident(column)} IS {_quote(text)}")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def _select_list(cols: list[tuple[str, str | None]]) -> tuple[str, list[tuple[str, str | None]]]:
     """The SELECT list that copies a table with its pseudonymised columns (PSEUDONYMS), and the snapshot's
     (column, comment) list."""
@@ -111,7 +101,7 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
     # is alive, but a temp file whose process still exists is left alone).
     for leftover in analytics_db.parent.glob(f".{analytics_db.name}.*.tmp*"):
         pid = leftover.name[len(analytics_db.name) + 2:].split(".")[0]
-        if leftover.name.startswith(tmp.name) or not pid.isdigit() or not _alive(int(pid)):
+        if leftover.name.startswith(tmp.name) or not pid.isdigit() or not process_alive(int(pid)):
             leftover.unlink(missing_ok=True)
     tables = [(schema, *t) for schema in TABLE_SCHEMAS for t in _relations(con, "table", schema)]
     views = _relations(con, "view", VIEW_SCHEMA)
