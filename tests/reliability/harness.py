@@ -133,8 +133,17 @@ def ok(res: Result) -> Result:
 # ---------------------------------------------------------------- fingerprints
 
 
-def connect_ro(db: Path) -> duckdb.DuckDBPyConnection:
-    return duckdb.connect(str(db), read_only=True)
+def connect_ro(db: Path, wait_s: float = 15.0) -> duckdb.DuckDBPyConnection:
+    """A read-only connection. Right after a run is SIGKILLed, its dbt child (killed by the kernel when its parent
+    dies, PR_SET_PDEATHSIG) may hold the file a moment longer on a loaded machine: wait for it, as a run would."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        try:
+            return duckdb.connect(str(db), read_only=True)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
 
 
 def fingerprints(db: Path) -> dict[str, tuple[int, str]]:
