@@ -51,11 +51,18 @@ def personal_values(landing: Path) -> dict[str, set[str]]:
     for path in sorted((landing / "portal").glob("xuly-*.json")):
         for rec in json.loads(path.read_text(encoding="utf-8")):
             add("NguoiXuLy", rec.get("NguoiXuLy"))
+    for _fmt, row in provincial_rows(landing):
+        for key in PROVINCIAL_FIELDS:
+            add(key, row.get(key))
+    return found
+
+
+def provincial_rows(landing: Path):
+    """("csv" or "xlsx", {header: value}) for every record of the provincial exports of a landing folder."""
     for path in sorted((landing / "provincial").glob("*.csv")):
         with open(path, encoding="utf-8-sig", newline="") as fh:
             for row in csv.DictReader(fh):
-                for key in PROVINCIAL_FIELDS:
-                    add(key, row.get(key))
+                yield "csv", row
     for path in sorted((landing / "provincial").glob("*.xlsx")):
         wb = openpyxl.load_workbook(path, read_only=True)
         header = None
@@ -64,11 +71,8 @@ def personal_values(landing: Path) -> dict[str, set[str]]:
                 if row and row[0] == "STT":
                     header = list(row)
                 continue
-            for key in PROVINCIAL_FIELDS:
-                if key in header:
-                    add(key, row[header.index(key)])
+            yield "xlsx", dict(zip(header, row))
         wb.close()
-    return found
 
 
 CODE_FIELDS = ("MaHoSo", "Mã hồ sơ", "Số hồ sơ")
@@ -81,24 +85,10 @@ def dossier_codes(landing: Path) -> set[str]:
         for rec in json.loads(path.read_text(encoding="utf-8")):
             if rec.get("MaHoSo"):
                 found.setdefault("portal", set()).add(str(rec["MaHoSo"]).strip())
-    for path in sorted((landing / "provincial").glob("*.csv")):
-        with open(path, encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                for key in CODE_FIELDS:
-                    if row.get(key):
-                        found.setdefault("csv", set()).add(row[key].strip())
-    for path in sorted((landing / "provincial").glob("*.xlsx")):
-        wb = openpyxl.load_workbook(path, read_only=True)
-        header = None
-        for row in wb.active.iter_rows(values_only=True):
-            if header is None:
-                if row and row[0] == "STT":
-                    header = list(row)
-                continue
-            for key in CODE_FIELDS:
-                if key in header and row[header.index(key)]:
-                    found.setdefault("xlsx", set()).add(str(row[header.index(key)]).strip())
-        wb.close()
+    for fmt, row in provincial_rows(landing):
+        for key in CODE_FIELDS:
+            if row.get(key):
+                found.setdefault(fmt, set()).add(str(row[key]).strip())
     assert set(found) == {"portal", "csv", "xlsx"}, set(found)
     return {c for codes in found.values() for c in codes if c}
 
