@@ -78,7 +78,7 @@ def _masked(columns: str | None) -> bool:
 
 
 def _frame_of_staged(staged: Iterable[Any]) -> pl.DataFrame:
-    parts = [pl.read_parquet(sf.validations_path).with_columns(pl.lit(sf.relpath).alias("source_file"))
+    parts = [pl.read_parquet(sf.validations_path, glob=False).with_columns(pl.lit(sf.relpath).alias("source_file"))
              for sf in staged if Path(sf.validations_path).is_file()]
     return pl.concat(parts, how="diagonal_relaxed") if parts else pl.DataFrame()
 

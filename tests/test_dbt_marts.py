@@ -95,6 +95,34 @@ def test_province_wide_must_be_the_sum_of_the_levels(built, tmp_path):
     assert results["unique_online_ratio_by_level_level_key"] == "pass"
 
 
+def test_a_level_without_dossiers_keeps_its_row(built, tmp_path):
+    """A home province whose dossiers are all at commune level still has its province-agencies row (0 of 0, no
+    ratio) under each definition, so the levels add up and the blocking test passes."""
+    db = copy_warehouse(built, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        commune = con.execute("SELECT count(*), count(*) FILTER (WHERE is_online) FROM marts.fct_case_files "
+                              "WHERE counted AND province_code = '40' AND level = 'commune'").fetchone()
+        assert commune[0] > 0
+        con.execute("DELETE FROM core.dossiers WHERE province_code = '40' AND level = 'province'")
+    finally:
+        con.close()
+    results = test_results(db, ["build", "--select", "fct_case_files+"])
+    ok = {"pass", "success"}
+    assert set(results.values()) == ok, {k: v for k, v in results.items() if v not in ok}
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT level_key, received, online, online_ratio_pct FROM marts.online_ratio_by_level "
+                           "ORDER BY level_key").fetchall()
+        definitions = con.execute("SELECT count(*), sum(denominator) FROM marts.online_ratio_definitions "
+                                  "WHERE level_key = 'province_agencies'").fetchone()
+    finally:
+        con.close()
+    assert rows == [("commune", commune[0], commune[1], rows[0][3]), ("province_agencies", 0, 0, None),
+                    ("province_wide", commune[0], commune[1], rows[0][3])]
+    assert definitions == (4, 0)
+
+
 def test_comments_of_schema_yml_reach_the_snapshot(built):
     """Every table of marts and data_quality, and every column, carries its schema.yml description in the snapshot;
     a pseudonymised column (dossier_code -> dossier_ref) carries the comment publish gives it."""
