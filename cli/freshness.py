@@ -17,13 +17,12 @@ from stages.staging import hash_cache_path
 from warehouse.db import writer_lock
 
 
-def nothing_new(settings: Settings, ratio_definition: str = "A") -> str | None:
-    """A one-line account of why a run would change nothing, or None when the pipeline must run."""
-    wh, snapshot, report = settings.warehouse_db, settings.analytics_db, settings.docs_dir / "report.html"
-    if not (wh.is_file() and snapshot.is_file() and report.is_file()) or Path(str(wh) + ".wal").exists():
+def recorded_files(wh: Path) -> tuple[set[tuple[str, str]], float | None] | None:
+    """(relpath, sha256) of every file version the warehouse records (loaded, refused or duplicate: extract skips
+    them), and when the last load succeeded (epoch seconds); None when that cannot be known now (no warehouse, a
+    writer holding it, a load left running by a crash, an unreadable file)."""
+    if not wh.is_file() or Path(str(wh) + ".wal").exists():
         return None
-    files = [f for f in discover(settings.landing_dir, hash_cache=hash_cache_path(settings.staging_dir))
-             if f.kind != "manifest"]
     with contextlib.ExitStack() as held:
         try:  # held while the file is open read-only, so that no run starts writing meanwhile
             held.enter_context(writer_lock(wh, timeout_s=0))
@@ -34,16 +33,44 @@ def nothing_new(settings: Settings, ratio_definition: str = "A") -> str | None:
         except duckdb.Error:
             return None
         try:
-            recorded = set(con.execute("SELECT relpath, sha256 FROM meta.files").fetchall())
             running, last = con.execute(
                 "SELECT count(*) FILTER (status = 'running'), "
                 "epoch(max(finished_at) FILTER (status = 'succeeded')) FROM meta.loads").fetchone()
+            if running:
+                return None
+            return set(con.execute("SELECT relpath, sha256 FROM meta.files").fetchall()), last
         except duckdb.Error:
             return None
         finally:
             con.close()
-    if running or any((f.relpath, f.sha256) not in recorded for f in files):
+
+
+def landing_files(settings: Settings) -> dict[str, str]:
+    """{relpath: sha256} of the landing folder's exports (hashes from the discover cache: a `stat` per known file)."""
+    cache = hash_cache_path(settings.staging_dir)
+    return {f.relpath: f.sha256 for f in discover(settings.landing_dir, hash_cache=cache) if f.kind != "manifest"}
+
+
+def days_with_new_files(settings: Settings, days: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The days of `days` ({day: [relpath, ...]}) holding a file version the warehouse does not record: the only
+    partitions a run has work in, since extract skips recorded files. All of them when the record cannot be read."""
+    record = recorded_files(settings.warehouse_db)
+    if record is None:
+        return days
+    recorded, sha = record[0], landing_files(settings)
+    return {d: rels for d, rels in days.items() if any((r, sha.get(r)) not in recorded for r in rels)}
+
+
+def nothing_new(settings: Settings, ratio_definition: str = "A") -> str | None:
+    """A one-line account of why a run would change nothing, or None when the pipeline must run."""
+    snapshot, report = settings.analytics_db, settings.docs_dir / "report.html"
+    if not (snapshot.is_file() and report.is_file()):
         return None
+    record = recorded_files(settings.warehouse_db)
+    files = landing_files(settings)
+    if record is None or any(f not in record[0] for f in files.items()):
+        return None
+    last = record[1]
     if last is not None and snapshot.stat().st_mtime < last:
         return None  # loaded, but the marts were not published (a blocking check, a crash)
     try:

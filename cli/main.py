@@ -54,7 +54,7 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     from cli.run import run_pipeline  # deferred: Dagster and the Definitions take seconds to import
 
     ok = run_pipeline(settings, ratio_definition=args.definition, allow_demo_key=False, quiet=args.quiet,
-                      debug=args.debug)
+                      debug=args.debug, force=args.force)
     if ok and not args.quiet:
         print(headline(settings.analytics_db))
     return 0 if ok else 1
@@ -116,7 +116,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="materialize everything the landing folder holds, then print the headline")
     r.add_argument("--definition", default="A", choices=["A", "B", "C", "D"], help="online-ratio definition")
     r.add_argument("--force", action="store_true",
-                   help="run even when every landing file is already recorded and the snapshot is up to date")
+                   help="run even when every landing file is already recorded and the snapshot is up to date, over "
+                   "every day of the landing folder (without it, over the days with a file not recorded yet)")
     rb = sub.add_parser("rebuild", parents=[common],
                         help="rebuild the warehouse from every landing file (the previous one is set aside, and put "
                         "back if the rebuild fails)")
