@@ -60,13 +60,13 @@ def postgres_url() -> Iterator[str]:
         res = subprocess.run([*prefix, *args], cwd=root, capture_output=True, text=True, timeout=120)
         if res.returncode != 0:
             server_log = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-            raise RuntimeError(f"{' '.join(args[:2])} failed ({res.returncode}): {res.stderr}{res.stdout}\n{server_log}")
+            what = f"{Path(args[0]).name} {args[1]}"
+            raise RuntimeError(f"{what} failed ({res.returncode}): {res.stderr}{res.stdout}\n{server_log}")
         return res
 
-    started = False
     try:
         # --no-sync and fsync=off: a throw-away server, its durability is not what is tested
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--locale=C.UTF-8",
+        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale",
             "--auth=trust", "--no-sync")
         # trust, but only on 127.0.0.1 and on a socket in the private directory
         (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
@@ -75,7 +75,6 @@ def postgres_url() -> Iterator[str]:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
                        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         run(str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w", "-t", "60")
-        started = True
         import psycopg2
 
         deadline = time.monotonic() + 30
@@ -97,7 +96,10 @@ def postgres_url() -> Iterator[str]:
         yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/{DATABASE}"
     finally:
         try:
-            if started:
-                run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "60")
+            if (data / "postmaster.pid").exists():  # the server runs (or a start half-failed)
+                try:
+                    run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "60")
+                except RuntimeError:  # a session still holding on: never leave a server behind
+                    run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-w", "-t", "30")
         finally:
             shutil.rmtree(root, ignore_errors=True)
