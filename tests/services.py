@@ -1,0 +1,105 @@
+"""Services the tests start for real, for the tests that import them.
+
+`postgres_url` (session fixture): a PostgreSQL server of the Debian package `postgresql`, started in a fresh
+temporary directory, listening on 127.0.0.1 on a free port, with one empty database; yields its
+`postgresql+psycopg2://postgres@127.0.0.1:<port>/<db>` URL and stops the server and removes the directory after the
+session, whatever the tests did. Import it into a test module: `from services import postgres_url  # noqa: F401`.
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import re
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DATABASE = "hoso_dagster"
+# Debian installs each major version's server programs here, off the PATH.
+BIN_GLOB = "/usr/lib/postgresql/*/bin"
+MISSING = ("PostgreSQL is not installed (no initdb and pg_ctl in /usr/lib/postgresql/*/bin): install the Debian "
+           "package `postgresql` (apt-get install -y --no-install-recommends postgresql); CI installs it")
+
+
+def postgres_bin() -> Path | None:
+    """The bin directory of the newest PostgreSQL installed (Debian layout), or None."""
+    found = [p for p in Path("/").glob(BIN_GLOB.lstrip("/")) if (p / "initdb").is_file() and (p / "pg_ctl").is_file()]
+    numeric = [p for p in found if re.fullmatch(r"\d+", p.parent.name)]
+    return max(numeric, key=lambda p: int(p.parent.name)) if numeric else None
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    bin_dir = postgres_bin()
+    if bin_dir is None:
+        pytest.fail(MISSING, pytrace=False)  # not a skip: these tests are part of what CI proves
+    # PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user the package creates, in a
+    # directory that user owns (under the system temporary directory: pytest's own is private to root).
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    root = Path(tempfile.mkdtemp(prefix="hoso-pg-"))
+    if as_root:
+        pw = pwd.getpwnam("postgres")
+        os.chown(root, pw.pw_uid, pw.pw_gid)
+    data, log = root / "data", root / "server.log"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        res = subprocess.run([*prefix, *args], cwd=root, capture_output=True, text=True, timeout=120)
+        if res.returncode != 0:
+            server_log = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            what = f"{Path(args[0]).name} {args[1]}"
+            raise RuntimeError(f"{what} failed ({res.returncode}): {res.stderr}{res.stdout}\n{server_log}")
+        return res
+
+    try:
+        # --no-sync and fsync=off: a throw-away server, its durability is not what is tested
+        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-E", "UTF8", "--no-locale",
+            "--auth=trust", "--no-sync")
+        # trust, but only on 127.0.0.1 and on a socket in the private directory
+        (data / "pg_hba.conf").write_text("local all all trust\nhost all all 127.0.0.1/32 trust\n")
+        port = free_port()
+        with open(data / "postgresql.conf", "a") as conf:
+            conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
+                       "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
+        run(str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w", "-t", "60")
+        import psycopg2
+
+        deadline = time.monotonic() + 30
+        while True:  # pg_ctl -w waits for the server; the first TCP connection is the proof
+            try:
+                con = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres",
+                                       connect_timeout=5)
+                break
+            except psycopg2.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        try:
+            con.autocommit = True  # CREATE DATABASE cannot run in a transaction
+            with con.cursor() as cur:
+                cur.execute(f"CREATE DATABASE {DATABASE}")
+        finally:
+            con.close()
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}/{DATABASE}"
+    finally:
+        try:
+            if (data / "postmaster.pid").exists():  # the server runs (or a start half-failed)
+                try:
+                    run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "fast", "-w", "-t", "60")
+                except RuntimeError:  # a session still holding on: never leave a server behind
+                    run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-w", "-t", "30")
+        finally:
+            shutil.rmtree(root, ignore_errors=True)

@@ -1,0 +1,102 @@
+"""Dagster's history on PostgreSQL, as deploy/dagster.yaml describes it for a team: `hoso run` with that file in
+DAGSTER_HOME records its runs, their tags and their events in a real PostgreSQL server (tests/services.py) and
+nothing in SQLite; a run launched through the instance is queued by the QueuedRunCoordinator with the writer limit.
+
+The server comes from the Debian package `postgresql`; without it the test fails saying so (CI installs it)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+import sqlalchemy
+
+from services import postgres_url  # noqa: F401  (the fixture)
+from test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
+
+DEPLOY_YAML = CHECKOUT / "deploy" / "dagster.yaml"
+# What deploy/dagster.yaml sets for the queue, written out here rather than read back from it.
+MAX_CONCURRENT_RUNS = 4
+WRITER_LIMIT = [{"key": "hoso/writer", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+
+
+def query(url: str, sql: str, **params) -> list[tuple]:
+    engine = sqlalchemy.create_engine(url, poolclass=sqlalchemy.pool.NullPool)
+    try:
+        with engine.connect() as con:
+            return [tuple(row) for row in con.execute(sqlalchemy.text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def runs_by_tag(url: str, key: str, value: str) -> list[tuple[str, str]]:
+    """(run_id, status) of the runs carrying a tag, oldest first."""
+    return query(url, "SELECT r.run_id, r.status FROM runs r JOIN run_tags t ON t.run_id = r.run_id "
+                      "WHERE t.key = :key AND t.value = :value ORDER BY r.id", key=key, value=value)
+
+
+def materialized(url: str, run_id: str) -> set[tuple[str, ...]]:
+    rows = query(url, "SELECT DISTINCT asset_key FROM event_logs "
+                      "WHERE run_id = :run_id AND dagster_event_type = 'ASSET_MATERIALIZATION'", run_id=run_id)
+    return {tuple(json.loads(key)) for (key,) in rows}
+
+
+@pytest.mark.slow
+def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, postgres_url, monkeypatch):
+    shutil.copytree(FIXTURE_LANDING, tmp_path / "landing")
+    env = hoso_env(tmp_path) | {"HOSO_DAGSTER_PG_URL": postgres_url}
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir()
+    shutil.copyfile(DEPLOY_YAML, home / "dagster.yaml")
+
+    res = hoso(env, "--quiet", "run")
+    assert res.returncode == 0, res.stderr
+    runs = runs_by_tag(postgres_url, "hoso/command", "run")
+    assert len(runs) == 1 and runs[0][1] == "SUCCESS", runs
+    run_id = runs[0][0]
+    tags = dict(query(postgres_url, "SELECT key, value FROM run_tags WHERE run_id = :r", r=run_id))
+    assert tags["hoso/command"] == "run" and tags["hoso/writer"] == "warehouse", tags
+    assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= materialized(postgres_url, run_id)
+    # the schedule storage's tables are there too (sensor and schedule state)
+    tables = {t for (t,) in query(postgres_url, "SELECT table_name FROM information_schema.tables "
+                                                "WHERE table_schema = 'public'")}
+    assert {"runs", "run_tags", "event_logs", "instigators", "job_ticks"} <= tables, tables
+
+    # nothing went to Dagster's SQLite storage in DAGSTER_HOME (history/runs.db, storage/*.db, schedules/)
+    assert not list(home.rglob("*.db")), sorted(home.rglob("*"))
+    assert not (home / "history").exists() and not (home / "schedules").exists()
+
+    res = hoso(env, "--quiet", "run", "--force")
+    assert res.returncode == 0, res.stderr
+    runs = runs_by_tag(postgres_url, "hoso/command", "run")
+    assert [status for _, status in runs] == ["SUCCESS", "SUCCESS"] and runs[0][0] == run_id, runs
+    assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= materialized(postgres_url, runs[1][0])
+
+    # The instance of that DAGSTER_HOME queues what is launched through it (the UI, the sensor, the schedule, the
+    # CLI below): the QueuedRunCoordinator with the writer limit. No daemon runs here, so the run stays queued.
+    from dagster import DagsterInstance, DagsterRunStatus, QueuedRunCoordinator
+
+    monkeypatch.setenv("DAGSTER_HOME", str(home))
+    monkeypatch.setenv("HOSO_DAGSTER_PG_URL", postgres_url)
+    with DagsterInstance.get() as instance:
+        coordinator = instance.run_coordinator
+        assert isinstance(coordinator, QueuedRunCoordinator)
+        queue = coordinator.get_run_queue_config()
+        assert queue.max_concurrent_runs == MAX_CONCURRENT_RUNS
+        assert [dict(limit) for limit in queue.tag_concurrency_limits] == WRITER_LIMIT
+
+        queued_id = str(uuid.uuid4())
+        launch = subprocess.run([sys.executable, "-m", "dagster", "job", "launch", "-w", "workspace.yaml",
+                                 "-j", "marts_only", "--run-id", queued_id],
+                                cwd=CHECKOUT, env=env, text=True, capture_output=True, timeout=600)
+        assert launch.returncode == 0, launch.stderr[-3000:]
+        run = instance.get_run_by_id(queued_id)
+        assert run is not None and run.status == DagsterRunStatus.QUEUED, run
+        assert run.tags["hoso/writer"] == "warehouse"  # the tag the limit counts
+    assert query(postgres_url, "SELECT status FROM runs WHERE run_id = :r", r=queued_id) == [("QUEUED",)]
+    assert not list(home.rglob("*.db"))
