@@ -14,7 +14,7 @@ from uuid import uuid4
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance
 
-from assets.settings import Settings, pii_key
+from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import days_with_new_files
 from cli.landing import check_landing, say
 from pipelines.definitions import ASSETS, build_definitions
@@ -159,6 +159,12 @@ def _open_instance(dagster_home: Path):
             instance.get_runs(limit=1)
             instance.get_latest_materialization_event(AssetKey(["analytics", "snapshot"]))
             instance.all_instigator_state()
+        except Exception as exc:  # a dagster.yaml that does not load, a storage server that does not answer
+            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+            raise SettingsError(
+                f"the Dagster instance of DAGSTER_HOME={dagster_home} cannot be opened ({type(exc).__name__}: "
+                f"{first}): check {dagster_home / 'dagster.yaml'}; with PostgreSQL storage (deploy/dagster.yaml), "
+                "that HOSO_DAGSTER_PG_URL is set and its server accepts connections") from exc
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
     with instance:
