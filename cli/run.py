@@ -148,11 +148,34 @@ class RunProgress:
 
 
 @contextlib.contextmanager
+def _root_log_quiet():
+    """dagster-postgres says each connection retry on the root logger (~12 s of them when the server is down): the
+    one line after them says it."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        root.setLevel(level)
+
+
+def _first_line(exc: Exception) -> str:
+    """The first line of what went wrong; for a configuration error, the first line of its first error (Dagster's
+    own first line lists the schema)."""
+    errors = getattr(exc, "errors", None)
+    text = str(getattr(errors[0], "message", "")) if errors else ""
+    text = text.split("failed:", 1)[-1] if "failed:" in text else text
+    first = next((line.strip() for line in (text or str(exc)).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+@contextlib.contextmanager
 def _open_instance(dagster_home: Path):
     """The Dagster instance of DAGSTER_HOME. Its SQLite storages are created on first use; two runs starting at once
     on a new DAGSTER_HOME would race creating them ("table alembic_version already exists"), so the first use
     happens under a lock file."""
-    with open(dagster_home / ".instance.lock", "a+") as fh:
+    with open(dagster_home / ".instance.lock", "a+") as fh, _root_log_quiet():
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             instance = DagsterInstance.get()
@@ -160,10 +183,8 @@ def _open_instance(dagster_home: Path):
             instance.get_latest_materialization_event(AssetKey(["analytics", "snapshot"]))
             instance.all_instigator_state()
         except Exception as exc:  # a dagster.yaml that does not load, a storage server that does not answer
-            first = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
             raise SettingsError(
-                f"the Dagster instance of DAGSTER_HOME={dagster_home} cannot be opened ({type(exc).__name__}: "
-                f"{first}): check {dagster_home / 'dagster.yaml'}; with PostgreSQL storage (deploy/dagster.yaml), "
+                f"the Dagster instance of DAGSTER_HOME={dagster_home} cannot be opened ({_first_line(exc)}): check {dagster_home / 'dagster.yaml'}; with PostgreSQL storage (deploy/dagster.yaml), "
                 "that HOSO_DAGSTER_PG_URL is set and its server accepts connections") from exc
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)

@@ -100,3 +100,22 @@ def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, post
         assert run.tags["hoso/writer"] == "warehouse"  # the tag the limit counts
     assert query(postgres_url, "SELECT status FROM runs WHERE run_id = :r", r=queued_id) == [("QUEUED",)]
     assert not list(home.rglob("*.db"))
+
+
+@pytest.mark.slow
+def test_a_storage_that_cannot_be_opened_is_one_line(tmp_path):
+    """deploy/dagster.yaml without HOSO_DAGSTER_PG_URL, then with a server that does not answer: `hoso run` stops
+    before any work with one line naming DAGSTER_HOME, its dagster.yaml and the setting."""
+    env = hoso_env(tmp_path, landing=FIXTURE_LANDING)
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir(parents=True)
+    shutil.copy(DEPLOY_YAML, home / "dagster.yaml")
+    unreachable = "postgresql+psycopg2://postgres@127.0.0.1:1/nothing"  # port 1: nothing listens there
+    for extra, cause in (({}, 'the environment variable "HOSO_DAGSTER_PG_URL" which is not set'),
+                         ({"HOSO_DAGSTER_PG_URL": unreachable}, "too many retries for DB connection")):
+        res = hoso(env | extra, "--quiet", "run")
+        lines = res.stderr.strip().splitlines()
+        assert res.returncode == 1 and len(lines) == 1, res.stderr
+        assert lines[0].startswith(f"hoso run: the Dagster instance of DAGSTER_HOME={home} cannot be opened (")
+        assert cause in lines[0] and "HOSO_DAGSTER_PG_URL is set" in lines[0], lines[0]
+    assert not (tmp_path / "warehouse.duckdb").exists()  # nothing was started
