@@ -26,3 +26,10 @@
 {% macro pct(num, den) -%}
     (CASE WHEN ({{ den }}) > 0 THEN round(100.0 * ({{ num }}) / ({{ den }}), 2)::DECIMAL(12, 2) END)
 {%- endmacro %}
+
+{#- Whether a published figure is the value recomputed from the records: percentages as published, to two
+    decimals (within 0.005); counts and ranks exactly. -#}
+{% macro same_figure(unit, published, value) -%}
+    (CASE WHEN ({{ unit }}) = 'percent' THEN abs(({{ published }}) - ({{ value }})) < 0.005
+          ELSE ({{ published }}) = ({{ value }}) END)
+{%- endmacro %}

@@ -118,9 +118,7 @@ fig AS (
     SELECT p.figure_id, p.report_ref, p.label_vi, p.unit, p.value AS published_value, c.claimed_metric,
            m.value AS recomputed_value, m.vi AS claimed_vi, m.en AS claimed_en,
            m.vi || ' | ' || m.en AS claimed_formula,
-           CASE WHEN m.value IS NULL THEN NULL
-                WHEN p.unit = 'percent' THEN abs(p.value - m.value) < 0.005
-                ELSE p.value = m.value END AS matches
+           CASE WHEN m.value IS NOT NULL THEN {{ same_figure('p.unit', 'p.value', 'm.value') }} END AS matches
     FROM {{ source('ref', 'published_figures') }} p
     LEFT JOIN claims c USING (figure_id)
     LEFT JOIN metrics m ON m.metric = c.claimed_metric
@@ -133,7 +131,7 @@ repro AS (
            string_agg(m.en, '; ' ORDER BY m.metric) AS reproducing_en
     FROM fig f
     JOIN metrics m ON m.unit = f.unit AND m.value IS NOT NULL
-     AND CASE WHEN f.unit = 'percent' THEN abs(f.published_value - m.value) < 0.005 ELSE f.published_value = m.value END
+     AND {{ same_figure('f.unit', 'f.published_value', 'm.value') }}
     GROUP BY f.figure_id
 )
 SELECT f.figure_id, f.report_ref, f.label_vi, f.unit, f.published_value, f.claimed_metric, f.recomputed_value,
