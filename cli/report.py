@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from reports.html import fmt_change, fmt_int, fmt_pct, fmt_value, level_vi
+from reports.html import LEVEL_ORDER, fmt_change, fmt_int, fmt_pct, fmt_value, level_vi
 from warehouse.publish import open_snapshot
 
 
@@ -21,8 +21,7 @@ def headline(analytics_db: Path) -> str:
     try:
         levels = con.execute(
             "SELECT level_key, level_label, received, online, online_ratio_pct, returned, definition_text, "
-            "numerator, denominator, window_start, window_end FROM marts.online_ratio_by_level "
-            "ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END"
+            f"numerator, denominator, window_start, window_end FROM marts.online_ratio_by_level ORDER BY {LEVEL_ORDER}"
         ).fetchall()
         if not levels:
             return "the analytics snapshot holds no dossier yet"

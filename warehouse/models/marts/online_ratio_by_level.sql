@@ -21,4 +21,4 @@ SELECT d.level_key, d.level_label, p.received, p.online, p.returned,
 FROM {{ ref('online_ratio_definitions') }} d
 JOIN plain p USING (level_key)
 WHERE d.ratio_definition = {{ param('ratio_definition') }}
-ORDER BY CASE d.level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END
+ORDER BY {{ level_order('d.level_key') }}

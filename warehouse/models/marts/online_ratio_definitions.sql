@@ -11,7 +11,7 @@ levels AS (
     UNION ALL
     SELECT 'commune', * FROM f WHERE level = 'commune'
 ),
-level_keys(level_key, ord) AS (VALUES ('province_wide', 1), ('province_agencies', 2), ('commune', 3)),
+level_keys(level_key) AS (VALUES ('province_wide'), ('province_agencies'), ('commune')),
 defs(ratio_definition) AS (VALUES ('A'), ('B'), ('C'), ('D')),
 counted AS (
     SELECT l.level_key, d.ratio_definition,
@@ -30,4 +30,4 @@ SELECT k.level_key, {{ level_label('k.level_key') }} AS level_label, d.ratio_def
             ELSE {{ pct('c.numerator', 'c.denominator') }} END AS ratio_pct
 FROM level_keys k CROSS JOIN defs d
 LEFT JOIN counted c ON c.level_key = k.level_key AND c.ratio_definition = d.ratio_definition
-ORDER BY k.ord, d.ratio_definition
+ORDER BY {{ level_order('k.level_key') }}, d.ratio_definition
