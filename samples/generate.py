@@ -18,7 +18,7 @@ from typing import Callable
 
 import numpy as np
 
-from samples import clock, defects, dossiers, portal, provincial, reference, tasks
+from samples import clock, defects, dossiers, indicators, portal, provincial, reference, tasks
 
 DEFAULT_SEED = 20250806
 N_CSV_ONLY, N_XLSX_ONLY, N_OVERLAP = 6, 4, 2  # communes delivering by CSV only, XLSX only, and both portal and CSV
@@ -99,6 +99,8 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
     deliv = _delivery(r_deliv, units)
     portal_unit = np.ones(len(units), dtype=bool)
     portal_unit[deliv["csv"] + deliv["xlsx"]] = False
+    xlsx_unit = np.zeros(len(units), dtype=bool)
+    xlsx_unit[deliv["xlsx"]] = True
     eligible = portal_unit & (units.province_idx == 0)  # home units delivering by the portal only
     eligible[deliv["overlap"]] = False
 
@@ -173,10 +175,20 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
                   "history_steps": int(sum(f["records"] for f in p_files if f["format"] == "portal_history_json"
                                            and not _is_copy(f["path"], duplicates))),
                   "pace": pace},
+        "indicator_columns": list(indicators.COLUMNS),
+        "indicators": indicators.indicator_rows(plan, units, cat, ctx.h, portal_unit, xlsx_unit),
     }
-    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / "manifest.json").write_text(_manifest_text(manifest), encoding="utf-8")
     say(f"manifest: {len(manifest['files'])} files, {len(manifest['defects'])} defects")
     return manifest
+
+
+def _manifest_text(manifest: dict) -> str:
+    """The manifest as indented JSON, except the indicator rows: one compact row per line."""
+    rows = manifest["indicators"]
+    text = json.dumps({**manifest, "indicators": "\0rows"}, ensure_ascii=False, indent=1)
+    body = ",\n".join("  " + json.dumps(r, ensure_ascii=False) for r in rows)
+    return text.replace('"\\u0000rows"', "[\n" + body + "\n ]" if rows else "[]") + "\n"
 
 
 def _is_copy(path: str, duplicates: list[tuple[str, str]]) -> bool:
