@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from datetime import datetime
+from pathlib import Path
 
 import pytest
 
@@ -34,9 +35,13 @@ def small_manifest(small_world_dir):
 
 @pytest.fixture(scope="module")
 def dossiers(small_world_dir) -> list[dict]:
+    return read_dossiers(small_world_dir)
+
+
+def read_dossiers(landing: Path) -> list[dict]:
     """Every loaded, non-test dossier: its winning observation's plain fields, and the full portal record when the
     portal observation won (provincial exports carry no lists: those fields stay unknown)."""
-    con = load_world(small_world_dir)
+    con = load_world(landing)
     rows = con.execute("""
         SELECT code, file, source_rank, province_code, level, unit_code, status, channel, received, processed,
                returned, refused, due
@@ -51,7 +56,7 @@ def dossiers(small_world_dir) -> list[dict]:
             by_file[d["file"]].add(d["code"])
     records = {}
     for rel, codes in by_file.items():
-        for rec in json.loads((small_world_dir / rel).read_text(encoding="utf-8")):
+        for rec in json.loads((landing / rel).read_text(encoding="utf-8")):
             if rec["MaHoSo"] in codes:
                 records[rec["MaHoSo"]] = rec
     for d in out:
