@@ -166,3 +166,16 @@ def test_grains_and_months_match_the_files(small_manifest, dossiers):
     unit = next(d["unit_code"] for d in dossiers if d["source_rank"] == 1)  # a provincial-only commune
     got = _recount(dossiers, lambda d: d["unit_code"] == unit and _in_window(d))
     assert got == _manifest(small_manifest, HOME, "unit", unit, "window", "window")
+
+
+@pytest.mark.slow
+def test_full_world_indicators_match_the_files(world_dir):
+    """The default world (scale 1): the province grain, window and months, and the communes and agencies."""
+    m = json.loads((world_dir / "manifest.json").read_text(encoding="utf-8"))
+    ds = read_dossiers(world_dir)
+    for grain, level in (("province", None), ("communes", "commune"), ("province_agencies", "province")):
+        got = _recount(ds, lambda d: d["province_code"] == HOME and level in (None, d["level"]) and _in_window(d))
+        assert got == _manifest(m, HOME, grain, HOME, "window", "window"), grain
+    for month in sorted({f"{d['received']:%Y-%m}" for d in ds if d["province_code"] == HOME}):
+        got = _recount(ds, lambda d: d["province_code"] == HOME and f"{d['received']:%Y-%m}" == month)
+        assert got == _manifest(m, HOME, "province", HOME, "month", month), month
