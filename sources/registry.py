@@ -83,7 +83,7 @@ _FRAMES: tuple[FrameSpec, ...] = (
     FrameSpec("fees", "core.dossier_fees", "append", suite="fees", parent="dossiers"),
     FrameSpec("results", "core.dossier_results", "append", suite=None, parent="dossiers"),
     FrameSpec("identities", "core.dossier_identities", "append", suite=None, parent="dossiers"),
-    FrameSpec("supplements", "core.dossier_supplements", "append", suite=None, parent="dossiers"),
+    FrameSpec("supplements", "core.dossier_supplements", "append", suite="supplements", parent="dossiers"),
     FrameSpec("databases", "core.dossier_databases", "append", suite=None, parent="dossiers"),
     FrameSpec("processing_steps", "core.processing_steps", "append", suite="processing_steps"),
     FrameSpec("commune_tasks", "core.commune_tasks", "snapshot_date", suite="commune_tasks"),
