@@ -281,6 +281,9 @@ _CHILDREN_SQL: dict[str, str] = {
     ),
 }
 
+# The frames of a dossier batch, in the order parse_dossiers returns them (sources/registry.py names them from here).
+DOSSIER_FRAMES = ("dossiers", *_CHILDREN_SQL)
+
 _HISTORY_SQL = f"""
 SELECT
     {_id('MaHoSo')} AS dossier_code,
@@ -523,8 +526,7 @@ def _finish(df: pl.DataFrame, name: str, source: SourceFile) -> pl.DataFrame:
 
 
 def parse_dossiers(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    """`portal/hoso-*.json` -> ({"dossiers", "documents", "fees", "results", "identities", "supplements",
-    "databases"}, notes)."""
+    """`portal/hoso-*.json` -> ({name: frame for name in DOSSIER_FRAMES}, notes)."""
     con = connect()
     try:
         _load_raw(con, source.path, source.relpath, DOSSIER_SCALARS, DOSSIER_LISTS, _RAW_DOSSIERS_EXTRA)
