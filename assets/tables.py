@@ -23,10 +23,16 @@ DESCRIPTIONS = {
     "(source file, sha256, row, batch, load id).",
     "core.dossiers": "Current state: one row per dossier code, the latest observation (event time, then source "
     "rank, batch, file, load, row).",
-    "core.dossier_documents": "Documents listed in portal observations, keyed by the observation and position.",
+    "core.dossier_documents": "Documents listed in portal observations, keyed by the observation and position "
+    "(whether a file is attached, not its path).",
     "core.dossier_fees": "Fees listed in portal observations, keyed by the observation and position.",
-    "core.dossier_results": "Results listed in portal observations, keyed by the observation and position.",
+    "core.dossier_results": "Results listed in portal observations, keyed by the observation and position (whether "
+    "an electronic result file is linked, not the link).",
     "core.dossier_identities": "Identities listed in portal observations (personal values only as keyed hashes).",
+    "core.dossier_supplements": "Supplement requests of portal observations (requested and resubmitted times; the "
+    "request's text is not kept), keyed by the observation and position.",
+    "core.dossier_databases": "National databases a portal observation is connected to (code and name), keyed by "
+    "the observation and position.",
     "core.processing_steps": "The processing history pushed beside each portal batch.",
     "core.commune_tasks": "Commune tasks per snapshot, commune and task (replaced per snapshot by its newest file).",
     "core.province_tasks": "Province tasks per snapshot and task (replaced per snapshot by its newest file).",

@@ -50,6 +50,8 @@ WARNING_REASONS: tuple[str, ...] = (
     "e_identifier_format",
     "value_out_of_range",
     "duplicate_e_identifier",  # two units share an e-identifier (their dossier codes cannot tell them apart)
+    "requested_at_invalid",  # a supplement request without a readable request time (empty or not yyyyMMddHHmmss)
+    "resubmitted_before_requested",  # a supplement resubmitted before it was requested
 )
 
 SEVERITIES = ("critical", "warning")

@@ -66,6 +66,8 @@ REASON_VI = {
     "unit_code_format": "mã đơn vị sai định dạng",
     "e_identifier_format": "mã định danh điện tử sai định dạng",
     "value_out_of_range": "giá trị ngoài khoảng",
+    "requested_at_invalid": "ngày yêu cầu bổ sung không hợp lệ",
+    "resubmitted_before_requested": "nộp bổ sung trước ngày yêu cầu",
 }
 # Sample values of these columns are not shown: personal values (keyed hashes, owner fields) and the dossier code,
 # which the public portal can look up (the page is linked from the analysts' report).

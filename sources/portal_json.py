@@ -2,10 +2,11 @@
 
 DuckDB reads the JSON array with an explicit column list (every scalar VARCHAR, nested lists STRUCT[] of VARCHAR),
 and SQL turns it into the canonical frames: `dossiers` (one row per record) and its children `documents`, `fees`,
-`results`, `identities` (one row per list element, keyed by dossier_code, source_file, source_row, position), or
-`processing_steps` for a history file. No Python loop per record. Personal values are hashed inside the SQL and
-never reach a returned frame; free text (TrichYeuHoSo, GhiChu, ThongTinTra, ThongTinKhac, Fax, MaDoiTuong,
-file paths) is not carried; attachment names, result-document names and step notes are keyed pseudonyms, the other
+`results`, `identities`, `supplements`, `databases` (one row per list element, keyed by dossier_code, source_file,
+source_row, position), or `processing_steps` for a history file. No Python loop per record. Personal values are
+hashed inside the SQL and never reach a returned frame; free text (TrichYeuHoSo, GhiChu, ThongTinTra, ThongTinKhac,
+Fax, MaDoiTuong, NoiDungYeuCau) is not carried, file paths and result links only as whether one is there
+(`has_file`, `has_file_link`); attachment names, result-document names and step notes are keyed pseudonyms, the other
 free text is scrubbed of ID, phone and e-mail patterns, and codes are identifiers (sources/text.py). A file DuckDB
 cannot read is refused with a reason that never repeats DuckDB's text (it can quote the file).
 """
@@ -71,10 +72,11 @@ HISTORY_FIELDS = (
     "NgayKetThucTheoQuyDinh",
 )  # fmt: skip
 
-# Not read at all: free text, identifiers, file paths and lists that are not carried. TrichYeuHoSo is read only to
-# set is_test while the file is loaded (`_RAW_DOSSIERS_EXTRA`); it is not kept.
-_NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "DuongDanTaiTepTin", "DuongDanTepTinKetQua",
-             "DanhSachTepDinhKemKhac", "DanhSachHoSoBoSung", "DSKetNoiCSDL"}
+# Not read at all: free text, identifiers and lists that are not carried (NoiDungYeuCau: a clerk's request, may name
+# the citizen). TrichYeuHoSo is read only to set is_test while the file is loaded (`_RAW_DOSSIERS_EXTRA`); it is not
+# kept. The paths DuongDanTaiTepTin and DuongDanTepTinKetQua are read only to say whether there is one (`_present`).
+_NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "NoiDungYeuCau",
+             "DanhSachTepDinhKemKhac"}
 DOSSIER_SCALARS = tuple(name for name in PORTAL_FIELDS if name not in PORTAL_LISTS)
 DOSSIER_LISTS = {name: fields for name, fields in PORTAL_LISTS.items() if name not in _NOT_READ}
 
@@ -150,6 +152,12 @@ def _ts(column: str) -> str:
         f"CASE WHEN regexp_full_match({value}, '[0-9]{{14}}') "
         f"THEN CAST(try_strptime({value}, '%Y%m%d%H%M%S') AS TIMESTAMPTZ) END"
     )
+
+
+def _present(column: str) -> str:
+    """Whether the value is there (not empty after trimming): the value itself is not carried (a file path or link
+    can identify a case). FALSE when the field is empty or absent from the element, never NULL."""
+    return f"({_code(column)} IS NOT NULL)"
 
 
 def _contains_test(column: str) -> str:
@@ -235,6 +243,7 @@ _CHILDREN_SQL: dict[str, str] = {
             "is_reused": _flag("e.DuocTaiSuDung"),
             "from_national_store": _flag("e.DuocLayTuKhoDMQG"),
             "replaced_by_result_code": _id("e.MaKetQuaThayThe"),
+            "has_file": _present("e.DuongDanTaiTepTin"),  # the path is not kept
         },
     ),
     "fees": _child_sql(
@@ -254,13 +263,26 @@ _CHILDREN_SQL: dict[str, str] = {
             "component_code": _id("e.MaThanhPhanHoSo"),
             "document_id": _code("e.GiayToId"),
             "result_code": _id("e.MaGiayToKetQua"),
+            "has_file_link": _present("e.DuongDanTepTinKetQua"),  # the link is not kept
         },
     ),
     "identities": _child_sql(
         "DinhDanhCHS",
         {"id_type": _code("e.LoaiDinhDanh"), "id_hash": pii_hash_sql("e.SoDinhDanh")},
     ),
+    # NoiDungYeuCau (what was asked, a clerk's text that may name the citizen) is not read
+    "supplements": _child_sql(
+        "DanhSachHoSoBoSung",
+        {"requested_at": _ts("e.NgayYeuCauBoSung"), "resubmitted_at": _ts("e.NgayNopBoSung")},
+    ),
+    "databases": _child_sql(
+        "DSKetNoiCSDL",
+        {"database_code": _id("e.MaCSDL"), "database_name": _text("e.TenCSDL")},
+    ),
 }
+
+# The frames of a dossier batch, in the order parse_dossiers returns them (sources/registry.py names them from here).
+DOSSIER_FRAMES = ("dossiers", *_CHILDREN_SQL)
 
 _HISTORY_SQL = f"""
 SELECT
@@ -504,7 +526,7 @@ def _finish(df: pl.DataFrame, name: str, source: SourceFile) -> pl.DataFrame:
 
 
 def parse_dossiers(source: SourceFile, pii_key: str) -> tuple[dict[str, pl.DataFrame], list[str]]:
-    """`portal/hoso-*.json` -> ({"dossiers", "documents", "fees", "results", "identities"}, notes)."""
+    """`portal/hoso-*.json` -> ({name: frame for name in DOSSIER_FRAMES}, notes)."""
     con = connect()
     try:
         _load_raw(con, source.path, source.relpath, DOSSIER_SCALARS, DOSSIER_LISTS, _RAW_DOSSIERS_EXTRA)

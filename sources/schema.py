@@ -70,6 +70,7 @@ CANONICAL_SCHEMAS: dict[str, pl.Schema] = {
             "is_reused": pl.Boolean,
             "from_national_store": pl.Boolean,
             "replaced_by_result_code": STR,
+            "has_file": pl.Boolean,  # DuongDanTaiTepTin not empty (the path itself is not kept)
             **LINEAGE,
         }
     ),
@@ -91,10 +92,15 @@ CANONICAL_SCHEMAS: dict[str, pl.Schema] = {
             "component_code": STR,
             "document_id": STR,
             "result_code": STR,
+            "has_file_link": pl.Boolean,  # DuongDanTepTinKetQua not empty (the link itself is not kept)
             **LINEAGE,
         }
     ),
     "identities": pl.Schema({**_CHILD_KEY, "id_type": STR, "id_hash": STR, **LINEAGE}),
+    # DanhSachHoSoBoSung: when a supplement was requested and when the citizen resubmitted (NoiDungYeuCau not kept)
+    "supplements": pl.Schema({**_CHILD_KEY, "requested_at": TS, "resubmitted_at": TS, **LINEAGE}),
+    # DSKetNoiCSDL: the national databases the dossier was checked against (CSDLQGDC: population)
+    "databases": pl.Schema({**_CHILD_KEY, "database_code": STR, "database_name": STR, **LINEAGE}),
     "processing_steps": pl.Schema(
         {
             "dossier_code": STR,

@@ -39,7 +39,8 @@ from samples.generate import generate_world
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 TABLES = ["core/dossier_observations", "core/dossiers", "core/dossier_documents", "core/dossier_fees",
-          "core/dossier_results", "core/dossier_identities", "core/processing_steps", "core/commune_tasks",
+          "core/dossier_results", "core/dossier_identities", "core/dossier_supplements",
+          "core/dossier_databases", "core/processing_steps", "core/commune_tasks",
           "core/province_tasks", "core/province_snapshot", "core/quarantine", "meta/loads", "meta/files",
           "meta/validations", "ref/units", "ref/procedures", "ref/published_figures"]
 # one asset per dbt model (warehouse/models/<schema>/<model>.sql)

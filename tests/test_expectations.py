@@ -30,6 +30,7 @@ ENTITIES = [
     "processing_steps",
     "fees",
     "documents",
+    "supplements",
     "commune_tasks",
     "province_tasks",
     "province_snapshot",

@@ -1,5 +1,5 @@
 """Personal data: every personal value of the small world (owner names, ID numbers, phones, e-mails, addresses,
-identity entries, handler names: read from the portal JSON batches, processing histories, provincial CSV and XLSX
+identity entries, handler names, file paths, result links, supplement requests' text: read from the portal JSON batches, processing histories, provincial CSV and XLSX
 exports) is searched for in everything the pipeline wrote while loading the whole world (tests/reliability/harness
 .grown_world, two `hoso run`: state A then state B):
 
@@ -32,6 +32,10 @@ from test_file_changes import tiny_landing
 
 PORTAL_FIELDS = ("ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email")
 PROVINCIAL_FIELDS = ("Chủ hồ sơ", "Người nộp", "Địa chỉ", "Số điện thoại")
+# File paths and links (they can identify a case) and the clerk's text of a supplement request (it may name the
+# citizen): the parser reads them at most to set a flag.
+LIST_FIELDS = (("TaiLieuNop", "DuongDanTaiTepTin"), ("DanhSachGiayToKetQua", "DuongDanTepTinKetQua"),
+               ("DanhSachHoSoBoSung", "NoiDungYeuCau"))
 
 
 def personal_values(landing: Path) -> dict[str, set[str]]:
@@ -48,6 +52,10 @@ def personal_values(landing: Path) -> dict[str, set[str]]:
                 add(key, rec.get(key))
             for ident in rec.get("DinhDanhCHS") or []:
                 add("DinhDanhCHS.SoDinhDanh", ident.get("SoDinhDanh"))
+            # read only to say whether there is one (has_file, has_file_link), or not read: never written
+            for field, item in LIST_FIELDS:
+                for element in rec.get(field) or []:
+                    add(f"{field}.{item}", element.get(item))
     for path in sorted((landing / "portal").glob("xuly-*.json")):
         for rec in json.loads(path.read_text(encoding="utf-8")):
             add("NguoiXuLy", rec.get("NguoiXuLy"))
@@ -166,7 +174,8 @@ def test_no_personal_value_anywhere_the_pipeline_writes(grown):
     values = personal_values(grown.landing_full)
     counts = {k: len(v) for k, v in values.items()}
     assert {"ChuHoSo", "SoGiayToChuHoSo", "SoDienThoai", "Email", "DinhDanhCHS.SoDinhDanh", "NguoiXuLy",
-            "Chủ hồ sơ", "Địa chỉ", "Người nộp", "Số điện thoại"} <= set(counts), counts
+            "Chủ hồ sơ", "Địa chỉ", "Người nộp", "Số điện thoại", *(f"{f}.{i}" for f, i in LIST_FIELDS)} \
+        <= set(counts), counts
     forms = needles(values)
     patterns = sorted(forms)
     # the scanner finds them where they are: in the exports

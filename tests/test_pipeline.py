@@ -401,7 +401,8 @@ def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
 
 
 CORE_META = ["core/dossier_observations", "core/dossiers", "core/dossier_documents", "core/dossier_fees",
-             "core/dossier_results", "core/dossier_identities", "core/processing_steps", "core/commune_tasks",
+             "core/dossier_results", "core/dossier_identities", "core/dossier_supplements",
+             "core/dossier_databases", "core/processing_steps", "core/commune_tasks",
              "core/province_tasks", "core/province_snapshot", "core/quarantine", "meta/loads", "meta/files",
              "meta/validations"]
 REF = ["ref/units", "ref/procedures", "ref/published_figures"]

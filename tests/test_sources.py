@@ -7,6 +7,7 @@ XLSX workbooks and bad files are built in tmp_path by the tests.
 from __future__ import annotations
 
 import hashlib
+import json
 import pickle
 import shutil
 from datetime import date, datetime
@@ -46,6 +47,7 @@ PERSONAL_VALUES = [
     # free text and identifiers that are not carried
     "DT-SECRET-77", "ghi chú riêng tư", "Khai sinh cho con của Nguyễn Văn An", "gọi trước cho chị An",
     "/uploads/an/to_khai.pdf", "/results/an/gks.pdf", "02383111222", "Đã trả tại bộ phận một cửa",
+    "/uploads/an/gcs.pdf", "Bổ sung giấy chứng sinh", "0911222444",  # a path and a supplement request's text
 ]  # fmt: skip
 
 
@@ -279,8 +281,10 @@ def test_portal_children_counts_positions_and_values() -> None:
         "is_reused": True,
         "from_national_store": True,
         "replaced_by_result_code": "KQ-9",
+        "has_file": True,  # the path itself is not carried
     }
     assert docs.row(2, named=True)["is_deleted"] is None
+    assert docs["has_file"].to_list() == [True, True, False]  # "" -> False
     fees = frames["fees"]
     assert fees.select(*key, "fee_code", "amount").rows() == [
         ("000.17.29.H40-250701-0001", 0, 0, "LP01", Decimal("8000")),
@@ -288,8 +292,9 @@ def test_portal_children_counts_positions_and_values() -> None:
         ("000.00.01.H40-250701-TEST1", 2, 1, "LP08", None),  # "1.500.000" is not a plain amount
     ]
     results = frames["results"]
-    assert results.select(*key, "document_name", "component_code", "document_id", "result_code").rows() == [
-        ("000.17.29.H40-250701-0001", 0, 0, pii_hash("Giấy khai sinh", KEY), "KQ01", "G1", "GKS-2025-1")
+    assert results.select(*key, "document_name", "component_code", "document_id", "result_code",
+                          "has_file_link").rows() == [
+        ("000.17.29.H40-250701-0001", 0, 0, pii_hash("Giấy khai sinh", KEY), "KQ01", "G1", "GKS-2025-1", True)
     ]
     ids = frames["identities"]
     assert ids.select(*key, "id_type", "id_hash").rows() == [
@@ -297,10 +302,75 @@ def test_portal_children_counts_positions_and_values() -> None:
         ("000.00.01.H40-250701-TEST1", 2, 0, "1", pii_hash("040095001", KEY)),
         ("000.00.01.H40-250701-TEST1", 2, 1, "2", None),
     ]
-    for name in ("documents", "fees", "results", "identities"):
+    assert frames["supplements"].select(*key, "requested_at", "resubmitted_at").rows() == [
+        ("000.17.29.H40-250701-0001", 0, 0, at(2025, 7, 1, 15, 0, 0), at(2025, 7, 2, 8, 0, 0))
+    ]
+    assert frames["databases"].select(*key, "database_code", "database_name").rows() == [
+        ("000.17.29.H40-250701-0001", 0, 0, "CSDLQGDC", "Cơ sở dữ liệu quốc gia về dân cư")
+    ]
+    for name in ("documents", "fees", "results", "identities", "supplements", "databases"):
         df = frames[name]
         assert df["source_file"].unique().to_list() == ["portal/hoso-20250701-01.json"]
         assert df["batch_seq"].unique().to_list() == [2025070101]
+
+
+def _portal_file(tmp_path: Path, records: list[dict], name: str = "hoso-20250703-01.json") -> str:
+    (tmp_path / "portal").mkdir(exist_ok=True)
+    (tmp_path / "portal" / name).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    return f"portal/{name}"
+
+
+def test_portal_file_flags_supplements_and_databases(tmp_path: Path) -> None:
+    """The four fields the indicators of Decision 766 need: whether a document has a file and a result a file link
+    (never the paths), the supplement requests' times (never their text), the connected national databases."""
+    code = "000.17.29.H40-250703-0001"
+    record = {
+        "MaHoSo": code, "MaTTHC": "1.001234", "KenhThucHien": "2", "TrangThaiHoSo": "5",
+        "NgayTiepNhan": "20250703080000",
+        "TaiLieuNop": [
+            {"TepDinhKemId": "D0", "DuongDanTaiTepTin": "/upload/hoso/2025/07/03/d0.pdf"},
+            {"TepDinhKemId": "D1", "DuongDanTaiTepTin": ""},
+            {"TepDinhKemId": "D2", "DuongDanTaiTepTin": " \t "},
+            {"TepDinhKemId": "D3"},  # the path absent from the element
+        ],
+        "DanhSachGiayToKetQua": [
+            {"GiayToId": "R0", "DuongDanTepTinKetQua": "/upload/ketqua/2025/07/03/r0.pdf"},
+            {"GiayToId": "R1", "DuongDanTepTinKetQua": ""},
+        ],
+        "DanhSachHoSoBoSung": [
+            {"NgayYeuCauBoSung": "20250703100000", "NoiDungYeuCau": "Bổ sung CCCD của ông Bùi Văn Khoa",
+             "NgayNopBoSung": "20250704091500"},
+            {"NgayYeuCauBoSung": " 20250705140000 ", "NoiDungYeuCau": "Bổ sung lần 2", "NgayNopBoSung": ""},
+            {"NgayYeuCauBoSung": "05/07/2025", "NgayNopBoSung": "2025070"},  # unreadable dates -> NULL
+        ],
+        "DSKetNoiCSDL": [{"MaCSDL": " CSDLQGDC ", "TenCSDL": "CSDL quốc gia về dân cư"}],
+    }
+    other = {"MaHoSo": "000.17.29.H40-250703-0002", "DanhSachHoSoBoSung": [], "DSKetNoiCSDL": None}
+    parsed = parse_rel(_portal_file(tmp_path, [record, other]), tmp_path)
+    assert parsed.notes == []
+    frames = parsed.frames
+    key = ["dossier_code", "source_row", "position"]
+    assert frames["documents"].select(*key, "file_id", "has_file").rows() == [
+        (code, 0, 0, "D0", True), (code, 0, 1, "D1", False), (code, 0, 2, "D2", False), (code, 0, 3, "D3", False),
+    ]
+    assert frames["results"].select(*key, "document_id", "has_file_link").rows() == [
+        (code, 0, 0, "R0", True), (code, 0, 1, "R1", False),
+    ]
+    assert frames["supplements"].drop("source_format", "source_file", "source_sha256", "observed_at").rows() == [
+        (code, 0, at(2025, 7, 3, 10, 0, 0), at(2025, 7, 4, 9, 15, 0), 0, 2025070301),
+        (code, 1, at(2025, 7, 5, 14, 0, 0), None, 0, 2025070301),
+        (code, 2, None, None, 0, 2025070301),
+    ]
+    assert frames["supplements"].columns == ["dossier_code", "position", "requested_at", "resubmitted_at",
+                                             *CANONICAL_SCHEMAS["dossiers"].names()[-6:]]
+    assert frames["databases"].select(*key, "database_code", "database_name").rows() == [
+        (code, 0, 0, "CSDLQGDC", "CSDL quốc gia về dân cư"),
+    ]
+    # neither a path, a link nor a request's text reaches any frame
+    for name, df in frames.items():
+        text = " ".join(str(v) for row in df.rows() for v in row)
+        for secret in ("/upload/", "Bùi Văn Khoa", "Bổ sung", "05/07/2025"):
+            assert secret not in text, (name, secret)
 
 
 def test_portal_history() -> None:
