@@ -57,7 +57,7 @@ def test_every_dbt_test_passes_on_the_test_world(built, tmp_path):
     assert len(results) > 60 and set(results.values()) == {"pass"}, {k: v for k, v in results.items() if v != "pass"}
     # The grain of every model is tested.
     models = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
-    assert len(models) == 37
+    assert len(models) == 42
     grain = {name.split("_", 1)[1] for name in results if name.startswith(("unique_", "unique_combination_"))}
     for model in models:
         assert any(model in g for g in grain), f"{model}: no unique test on its grain"

@@ -102,6 +102,20 @@ def test_headline_figures_by_level(world_run, manifest):
 
 
 @pytest.mark.slow
+def test_every_indicator_is_the_manifests(world_run, manifest):
+    """marts.indicators equals the generator's ground truth (samples/indicators.py) on the full world: every
+    indicator, grain and period of the manifest, exactly (the three-province world: test_indicator_marts.py)."""
+    from test_indicator_marts import manifest_rows, mart_rows
+
+    expected = manifest_rows(manifest)
+    got = mart_rows(world_run.analytics_db, ("province", "province_agencies", "communes", "unit"), "40")
+    assert set(got) == set(expected)
+    assert {k: got[k] for k in expected if got[k] != expected[k]} == {}
+    window = {k[5] + " " + k[6]: v[:2] for k, v in got.items() if k[:5] == ("40", "province", "40", "window", "window")}
+    assert window["3.3 A"] == (224930, 310903)
+
+
+@pytest.mark.slow
 def test_reconciliation_names_the_80_01_percent(world_run):
     con = analytics(world_run)
     rec = {r[0]: r[1:] for r in con.execute(
@@ -418,7 +432,7 @@ def test_definitions_are_the_warehouse_tables():
     keys = {k.to_user_string() for k in graph.get_all_asset_keys()}
     # one asset per dbt model, read from the project's files
     models = {f"{p.parent.name}/{p.stem}" for p in (PROJECT_DIR / "models").glob("*/*.sql")}
-    assert len(models) == 37 and {"marts/online_ratio_by_level", "bao_cao/ty_le_theo_cap", "marts/on_time_by_level",
+    assert len(models) == 42 and {"marts/online_ratio_by_level", "bao_cao/ty_le_theo_cap", "marts/on_time_by_level",
                                   "marts/commune_task_status", "bao_cao/dung_han_theo_cap", "data_quality/snapshot_info",
                                   "bao_cao/thong_tin_so_lieu"} <= models
     # ref/code_labels: a dbt source written by the schema step (labels of sources/labels.py), no asset of ours
@@ -431,9 +445,14 @@ def test_definitions_are_the_warehouse_tables():
     assert parents("staging/validated_exports") == {"staging/extracted_exports", *REF}
     for table in CORE_META:
         assert parents(table) == {"staging/validated_exports"}, table
-    assert parents("marts/fct_case_files") == {"core/dossiers", "ref/units", "ref/procedures", "ref/code_labels"}
+    assert parents("marts/fct_case_files") == {"core/dossiers", "ref/units", "ref/procedures", "ref/code_labels",
+                                               "core/dossier_documents", "core/dossier_fees", "core/dossier_results",
+                                               "core/dossier_supplements", "core/dossier_databases"}
     assert "marts/fct_case_files" in parents("marts/online_ratio_by_level")
     assert parents("bao_cao/ty_le_theo_cap") == {"marts/online_ratio_by_level"}
+    assert parents("marts/indicators") == {"marts/fct_case_files", "marts/indicator_definitions", "ref/units",
+                                           "ref/procedures"}
+    assert parents("marts/indicator_ranking") == {"marts/indicators", "core/province_snapshot", "ref/units"}
     assert parents("analytics/snapshot") == models and parents("analytics/report") == {"analytics/snapshot"}
     checks = {k.name for k in graph.asset_check_keys if k.asset_key == AssetKey(["staging", "validated_exports"])}
     assert {"quarantined_share", "suite_dossiers"} <= checks

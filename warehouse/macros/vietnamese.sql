@@ -48,3 +48,8 @@
     (CASE {{ unit }} WHEN 'percent' THEN 'tỷ lệ (%)' WHEN 'count' THEN 'số lượng' WHEN 'rank' THEN 'thứ hạng'
                      ELSE {{ unit }} END)
 {%- endmacro %}
+
+{#- The grains of marts.indicators above a unit or a procedure: the level labels above. -#}
+{% macro grain_label(grain) -%}
+    {{ level_label("CASE " ~ grain ~ " WHEN 'province' THEN 'province_wide' WHEN 'communes' THEN 'commune' ELSE " ~ grain ~ " END") }}
+{%- endmacro %}

@@ -1,6 +1,40 @@
 -- One row per dossier (current state across all sources), without personal data; grain dossier_code.
 -- Times are Vietnam wall-clock time (TIMESTAMP, no zone): a plain filter means the same in any session time zone.
+-- The indicator flags (docs/indicators.md) come from the lists of the winning observation (its source_sha256 and
+-- source_row); a provincial export carries no such list, so there they are NULL (unknown), not false.
 -- Documentation and tests: schema.yml.
+WITH documents AS (
+    SELECT source_sha256, source_row,
+           bool_or(coalesce(has_file, false)) AS has_document_file,
+           bool_or(coalesce(is_reused, false)) AS has_reused_document,
+           bool_or(coalesce(from_national_store, false)) AS has_national_store_document
+    FROM {{ source('core', 'dossier_documents') }}
+    WHERE NOT coalesce(is_deleted, false)
+    GROUP BY ALL
+),
+results AS (
+    SELECT source_sha256, source_row, true AS has_electronic_result
+    FROM {{ source('core', 'dossier_results') }}
+    WHERE result_code IS NOT NULL AND result_code <> '' AND has_file_link
+    GROUP BY ALL
+),
+fees AS (
+    SELECT source_sha256, source_row, true AS has_fee
+    FROM {{ source('core', 'dossier_fees') }}
+    WHERE amount > 0
+    GROUP BY ALL
+),
+supplements AS (
+    SELECT source_sha256, source_row, min(requested_at) AS first_supplement_requested_at
+    FROM {{ source('core', 'dossier_supplements') }}
+    GROUP BY ALL
+),
+databases AS (
+    SELECT source_sha256, source_row, true AS population_db_linked
+    FROM {{ source('core', 'dossier_databases') }}
+    WHERE database_code = 'CSDLQGDC'
+    GROUP BY ALL
+)
 SELECT
     d.dossier_code, d.province_code, d.unit_code, u.unit_name, d.level,
     d.procedure_code, coalesce(p.procedure_name, d.procedure_name) AS procedure_name,
@@ -21,9 +55,23 @@ SELECT
     d.status = 10 AS is_returned,
     CASE WHEN d.processed_at IS NOT NULL AND d.due_at IS NOT NULL THEN d.processed_at <= d.due_at END AS on_time,
     d.has_digitised_component, d.paid_online, d.synced_to_portal, d.sources, d.observations, d.warnings,
+    timezone('Asia/Ho_Chi_Minh', d.submitted_at) AS submitted_at,
+    timezone('Asia/Ho_Chi_Minh', d.refused_at) AS refused_at,
+    timezone('Asia/Ho_Chi_Minh', s.first_supplement_requested_at) AS first_supplement_requested_at,
+    d.source_format, d.vneid_verified,
+    {%- for flag, list in [('has_document_file', 'doc'), ('has_reused_document', 'doc'),
+                           ('has_national_store_document', 'doc'), ('has_electronic_result', 'res'),
+                           ('has_fee', 'fee'), ('population_db_linked', 'db')] %}
+    CASE WHEN d.source_format = 'portal_json' THEN coalesce({{ list }}.{{ flag }}, false) END AS {{ flag }},
+    {%- endfor %}
     d.first_load_id, d.load_id AS last_load_id, d.source_file
 FROM {{ source('core', 'dossiers') }} d
 LEFT JOIN {{ source('ref', 'units') }} u ON u.unit_code = d.unit_code
+LEFT JOIN documents doc ON doc.source_sha256 = d.source_sha256 AND doc.source_row = d.source_row
+LEFT JOIN results res ON res.source_sha256 = d.source_sha256 AND res.source_row = d.source_row
+LEFT JOIN fees fee ON fee.source_sha256 = d.source_sha256 AND fee.source_row = d.source_row
+LEFT JOIN supplements s ON s.source_sha256 = d.source_sha256 AND s.source_row = d.source_row
+LEFT JOIN databases db ON db.source_sha256 = d.source_sha256 AND db.source_row = d.source_row
 LEFT JOIN {{ source('ref', 'procedures') }} p ON p.procedure_code = d.procedure_code
 LEFT JOIN {{ source('ref', 'code_labels') }} channel_label
        ON channel_label.domain = 'channel' AND channel_label.code = d.channel

@@ -1,0 +1,99 @@
+-- The 766 indicators computable from records, per province, grain and period: numerator, denominator, value.
+-- grain: (province_code, grain, grain_key, period_type, period_key, indicator, definition).
+-- The rules, field by field, are docs/indicators.md; the sample world's manifest holds the same figures computed by
+-- the generator from its ground truth, and the tests compare the two. Labels and provenance: indicator_definitions.
+WITH received AS (
+    -- Received dossiers (not test, status <> 1), each with its periods and, per indicator, whether it is in the
+    -- denominator (d_*) and the numerator (n_*). Flags unknown for a provincial export (NULL) are not true.
+    SELECT
+        province_code, level, unit_code, procedure_code,
+        strftime(received_at, '%Y-%m') AS month_key,
+        strftime(received_at, '%Y') || '-Q' || quarter(received_at) AS quarter_key,
+        strftime(received_at, '%Y') || '-H' || CASE WHEN month(received_at) <= 6 THEN 1 ELSE 2 END AS half_year_key,
+        strftime(received_at, '%Y') AS year_key,
+        in_window,
+        source_format <> 'portal_json' AS not_from_portal,
+        -- 2.1 P: the end is the first of processed, returned, refused and the first supplement request
+        status <> 7 AS d_on_time_p,
+        status <> 7 AND (
+            due_at IS NULL
+            OR CASE WHEN coalesce(processed_at, returned_at, refused_at, first_supplement_requested_at) IS NOT NULL
+                    THEN least(processed_at, returned_at, refused_at, first_supplement_requested_at) <= due_at
+                    ELSE due_at >= {{ param('window_end_local') }} END
+        ) AS n_on_time_p,
+        processed_at IS NOT NULL AS d_on_time_v,
+        processed_at IS NOT NULL AND (due_at IS NULL OR processed_at <= due_at) AS n_on_time_v,
+        channel = 2 AS n_online,
+        channel = 1 AS n_in_person,
+        channel = 3 AS n_postal,
+        coalesce(has_fee, false) AS d_paid_online,
+        coalesce(has_fee, false) AND coalesce(paid_online, false) AS n_paid_online,
+        status = 10 AS d_electronic_result,
+        status = 10 AND coalesce(has_electronic_result, false) AS n_electronic_result,
+        status <> 3 AS d_digitised,
+        status <> 3 AND coalesce(has_document_file AND has_electronic_result, false) AS n_digitised,
+        coalesce(has_digitised_component OR has_reused_document, false) AS n_reused,
+        coalesce(has_national_store_document OR has_electronic_result, false) AS n_national_store,
+        coalesce(vneid_verified OR has_national_store_document OR population_db_linked, false) AS n_population_db
+    FROM {{ ref('fct_case_files') }}
+    WHERE NOT is_test AND status <> 1 AND received_at IS NOT NULL
+),
+by_period AS (
+    SELECT 'month' AS period_type, month_key AS period_key, * FROM received
+    UNION ALL SELECT 'quarter', quarter_key, * FROM received
+    UNION ALL SELECT 'half_year', half_year_key, * FROM received
+    UNION ALL SELECT 'year', year_key, * FROM received
+    UNION ALL SELECT 'window', 'window', * FROM received WHERE in_window
+),
+by_grain AS (
+    SELECT 'province' AS grain, province_code AS grain_key, * FROM by_period
+    UNION ALL SELECT 'province_agencies', province_code, * FROM by_period WHERE level = 'province'
+    UNION ALL SELECT 'communes', province_code, * FROM by_period WHERE level = 'commune'
+    UNION ALL SELECT 'unit', unit_code, * FROM by_period
+    UNION ALL SELECT 'procedure', procedure_code, * FROM by_period
+),
+counts AS (
+    -- For each (indicator, definition): numerator, denominator and the denominator's dossiers not from the portal.
+    SELECT province_code, grain, grain_key, period_type, period_key,
+        [
+            {%- for ind, def, den, num in [
+                ('2.1', 'P', 'd_on_time_p', 'n_on_time_p'),
+                ('2.1', 'V', 'd_on_time_v', 'n_on_time_v'),
+                ('3.3', 'A', 'true', 'n_online'),
+                ('3.3b', 'in_person', 'true', 'n_in_person'),
+                ('3.3b', 'postal', 'true', 'n_postal'),
+                ('3.6', 'P', 'd_paid_online', 'n_paid_online'),
+                ('4.1', 'P', 'd_electronic_result', 'n_electronic_result'),
+                ('4.2', 'P', 'd_digitised', 'n_digitised'),
+                ('4.3', 'P', 'true', 'n_reused'),
+                ('4.4', 'P', 'true', 'n_national_store'),
+                ('4.5', 'P', 'true', 'n_population_db'),
+            ] %}
+            {
+                'indicator': '{{ ind }}', 'definition': '{{ def }}',
+                'numerator': CAST(count(*) FILTER (WHERE {{ num }}) AS BIGINT),
+                'denominator': CAST(count(*) FILTER (WHERE {{ den }}) AS BIGINT),
+                'not_from_portal': CAST(count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS BIGINT)
+            }{{ ',' if not loop.last }}
+            {%- endfor %}
+        ] AS figures
+    FROM by_grain
+    GROUP BY ALL
+),
+long AS (
+    SELECT province_code, grain, grain_key, period_type, period_key, unnest(figures, recursive := true)
+    FROM counts
+)
+SELECT l.province_code, l.grain, l.grain_key,
+       CASE l.grain WHEN 'unit' THEN u.unit_name WHEN 'procedure' THEN p.procedure_name
+                    ELSE {{ grain_label('l.grain') }} END AS grain_label,
+       l.period_type, l.period_key, l.indicator, l.definition, k.label_vi, k.label_en, k.provenance,
+       l.numerator, l.denominator, {{ pct('l.numerator', 'l.denominator') }} AS value_pct,
+       k.full_score_at_pct,
+       l.not_from_portal,
+       {{ param('window_end_local') }} AS as_of
+FROM long l
+JOIN {{ ref('indicator_definitions') }} k ON k.indicator = l.indicator AND k.definition = l.definition
+LEFT JOIN {{ source('ref', 'units') }} u ON l.grain = 'unit' AND u.unit_code = l.grain_key
+LEFT JOIN {{ source('ref', 'procedures') }} p ON l.grain = 'procedure' AND p.procedure_code = l.grain_key
+ORDER BY l.province_code, l.grain, l.grain_key, l.period_type, l.period_key, l.indicator, l.definition
