@@ -91,6 +91,7 @@ PROCEDURES = [
      "40S03"),
 ]
 PROCEDURE_OF = {"40S01": "2.000555", "40S02": "2.000777", "40S03": "2.000999"}
+FEE_PROCEDURES = {"2.000555", "1.001234"}  # procedures whose dossiers may carry a fee
 
 COMMUNE_TASKS_DONE = {  # snapshot date -> tasks done (of 16) per commune, in the order of COMMUNES
     date(2025, 7, 22): [14, 13, 13, 12, 10, 9],
@@ -152,6 +153,9 @@ class Dossier:
     received_at: datetime
     is_test: bool = False
     synced: bool = True
+    fee: int = 0  # one fee of this amount (a portal list row) when above 0
+    paid_online: bool | None = False  # None: unknown (a provincial export carries no payment field)
+    digitised: bool | None = False  # HoSoCoThanhPhanSoHoa; None: unknown
 
 
 def dossiers() -> list[Dossier]:
@@ -166,8 +170,14 @@ def dossiers() -> list[Dossier]:
                 proc = "1.000001" if (ch == 1 and u.muc_do_2_in_person) else "1.001234"
             else:
                 proc = "2.000888" if (ch == 1 and u.muc_do_2_in_person) else PROCEDURE_OF[u.code]
+            # Every third dossier of the fee-bearing procedures carries a fee; online ones of them with an even i
+            # were paid online; every fourth dossier has a digitised component. Unknown when not synced.
+            fee = 50000 if proc in FEE_PROCEDURES and i % 3 == 0 else 0
+            paid = (fee > 0 and ch == 2 and i % 2 == 0) if u.synced else None
+            digitised = (i % 4 == 0) if u.synced else None
             out.append(Dossier(f"{u.e_id}-{received:%y%m%d}-{i + 1:04d}", u.code, HOME, u.level, proc, ch,
-                               10 if i % 2 == 0 else 4, received, synced=u.synced))
+                               10 if i % 2 == 0 else 4, received, synced=u.synced, fee=fee if u.synced else 0,
+                               paid_online=paid, digitised=digitised))
     # Dossiers that the window metrics must leave out.
     out += [
         Dossier("000.16.70.H40-250702-9001", "16702", HOME, "commune", "1.001234", 2, 10,
@@ -256,7 +266,7 @@ def fill_warehouse(con) -> None:
         rows.append((
             d.code, d.procedure, procs[d.procedure][1], d.unit, d.province, d.level, d.channel, str(d.channel),
             d.status, str(d.status), d.received_at, d.received_at + timedelta(days=5),
-            event if d.status == 10 else None, event if d.status == 10 else None, d.is_test, False, False,
+            event if d.status == 10 else None, event if d.status == 10 else None, d.is_test, d.digitised, d.paid_online,
             event, 2 if d.synced else 1, "portal_json" if d.synced else "provincial_csv", lineage[0], lineage[1],
             n, "test-load", "test-load", "portal_json" if d.synced else "provincial_csv", 1, d.synced))
     con.executemany(
@@ -265,6 +275,10 @@ def fill_warehouse(con) -> None:
         "has_digitised_component, paid_online, event_at, source_rank, source_format, source_file, source_sha256, "
         "source_row, load_id, first_load_id, sources, observations, synced_to_portal) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    con.executemany(
+        "INSERT INTO core.dossier_fees (dossier_code, position, fee_name, fee_code, amount, source_file, source_sha256, "
+        "source_row, load_id) VALUES (?, 0, 'Lệ phí', 'LP', ?, ?, ?, ?, 'test-load')",
+        [(d.code, d.fee, lineage[0], lineage[1], n) for n, d in enumerate(dossiers()) if d.fee])
     task_rows = []
     for snap, done_counts in COMMUNE_TASKS_DONE.items():
         for u, done in zip(COMMUNES, done_counts):

@@ -4,7 +4,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
+from datetime import datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 
 import duckdb
 import pytest
@@ -170,6 +171,82 @@ def check_agency_ranking(rows):
     assert [r["returned"] for r in rows] == [4, 10, 5]  # dossiers 0, 2, 4, ... of each agency
 
 
+# The indicator queries: the rules of docs/indicators.md applied here to the test world's dossiers (snapshot_world:
+# due 5 days after receipt; returned dossiers processed and returned 2 days after receipt, the others open).
+WINDOW_END = datetime(2025, 8, 6, 16, tzinfo=w.VN)
+
+
+def _received(d) -> bool:
+    return d.province == w.HOME and not d.is_test and d.status != 1
+
+
+def _in_window(d) -> bool:
+    return datetime(2025, 7, 1, tzinfo=w.VN) <= d.received_at < WINDOW_END
+
+
+def _round_pct(num: int, den: int) -> Decimal | None:
+    return (Decimal(100 * num) / Decimal(den)).quantize(Decimal("0.01"), ROUND_HALF_UP) if den else None
+
+
+def check_commune_on_time(rows):
+    expected = []
+    for u in w.COMMUNES:
+        ds = [d for d in w.dossiers() if d.unit == u.code and _received(d) and _in_window(d)]
+        if not ds:
+            continue
+        due = {d.code: d.received_at + timedelta(days=5) for d in ds}
+        # P: returned dossiers ended 2 days after receipt (in time); open ones are on time until their due date
+        on_time_p = sum(1 for d in ds if d.status == 10 or due[d.code] >= WINDOW_END)
+        finished = [d for d in ds if d.status == 10]
+        expected.append((u.code, u.name, on_time_p, len(ds), _round_pct(on_time_p, len(ds)), len(finished),
+                         len(finished), _round_pct(len(finished), len(finished))))
+    expected.sort(key=lambda e: (e[4], e[0]))
+    assert [(r["unit_code"], r["commune_name"], r["on_time_p"], r["assessed_p"], r["on_time_pct_p"], r["on_time_v"],
+             r["finished_v"], r["on_time_pct_v"]) for r in rows] == expected
+    assert any(e[2] < e[3] for e in expected), "some commune has an open dossier past due"
+
+
+def check_paid_online(rows):
+    def level_of(grain):
+        return {"province": lambda d: True, "province_agencies": lambda d: d.level == "province",
+                "communes": lambda d: d.level == "commune"}[grain]
+
+    expected = []
+    for grain in ("province", "province_agencies", "communes"):
+        ds = [d for d in w.dossiers() if _received(d) and level_of(grain)(d)]
+        months = sorted({d.received_at.strftime("%Y-%m") for d in ds})
+        for period_type, key, members in [("month", m, [d for d in ds if d.received_at.strftime("%Y-%m") == m])
+                                          for m in months] + [("window", "window", [d for d in ds if _in_window(d)])]:
+            with_fee = [d for d in members if d.fee > 0]
+            paid = sum(1 for d in with_fee if d.paid_online)
+            expected.append((grain, period_type, key, paid, len(with_fee), _round_pct(paid, len(with_fee)), 0))
+    assert [(r["level"], r["period_type"], r["period_key"], r["paid_online"], r["with_fee"], r["paid_online_pct"],
+             r["not_from_portal"]) for r in rows] == expected
+    window = next(r for r in rows if r["level"] == "province" and r["period_type"] == "window")
+    assert 0 < window["paid_online"] < window["with_fee"]
+
+
+def check_furthest_from_target(rows):
+    rules = {  # indicator -> (full score value, numerator rule, denominator rule)
+        "3.3": (Decimal(50), lambda d: d.channel == 2, lambda d: True),
+        "4.2": (Decimal(80), lambda d: False, lambda d: d.status != 3),  # no document file in the test world
+        "4.3": (Decimal(80), lambda d: bool(d.digitised), lambda d: True),
+    }
+    expected = []
+    for indicator, (target, num, den) in sorted(rules.items()):
+        gaps = []
+        for u in w.COMMUNES:
+            ds = [d for d in w.dossiers() if d.unit == u.code and _received(d) and _in_window(d) and den(d)]
+            value = _round_pct(sum(1 for d in ds if num(d)), len(ds))
+            if value is not None and value < target:
+                gaps.append((-(target - value), -len(ds), u.code, value))
+        for position, (gap, n, code, value) in enumerate(sorted(gaps)[:5], start=1):
+            expected.append((indicator, position, code, -n, value, -gap))
+    assert [(r["indicator"], r["position"], r["unit_code"], r["denominator"], r["value_pct"], r["gap_pts"])
+            for r in rows] == expected
+    assert [r["unit_code"] for r in rows if r["indicator"] == "3.3"] == ["17254"]  # Con Cuông, 40% < 50%
+
+
 CHECKS = {
     "01_top_bottom_communes.sql": check_top_bottom,
     "02_daily_trend.sql": check_daily_trend,
@@ -177,6 +254,9 @@ CHECKS = {
     "04_ratio_definitions.sql": check_definitions,
     "05_communes_below_target.sql": check_below_target,
     "06_agency_ranking.sql": check_agency_ranking,
+    "07_commune_on_time.sql": check_commune_on_time,
+    "08_paid_online.sql": check_paid_online,
+    "09_communes_furthest_from_target.sql": check_furthest_from_target,
 }
 
 
