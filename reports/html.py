@@ -146,6 +146,7 @@ class ReportData:
     on_time: list[dict] | None = None          # marts.on_time_by_level, when the snapshot has it
     task_status: list[dict] | None = None      # marts.commune_task_status, when the snapshot has it
     quality: dict | None = None                # the data_quality tables, when the snapshot has them
+    scorecard: dict | None = None              # marts.indicators and marts.indicator_ranking, when the snapshot has them
     generated_at: datetime | None = None       # local time (Asia/Ho_Chi_Minh)
     generated_from: str | None = None          # "snapshot_info" (build time) or "load" (latest load's start)
 
@@ -218,6 +219,33 @@ def load_quality(con) -> dict | None:
     }
 
 
+SCORECARD_GRAINS = ("province", "province_agencies", "communes")
+
+
+def load_scorecard(con) -> dict:
+    """The home province's 766 indicators over the window (province, its agencies, its communes), its national rank
+    on each, and the communes furthest from each full-score value (warehouse/queries/09)."""
+    home = "(SELECT any_value(province_code) FROM marts.indicator_ranking WHERE is_home)"
+    rows = _rows(con, f"""
+        SELECT i.indicator, i.definition, i.label_vi, i.label_en, i.provenance, i.grain, i.numerator, i.denominator,
+               i.value_pct, i.full_score_at_pct, i.not_from_portal, r.rank, r.provinces_ranked, r.rank_change
+        FROM marts.indicators i
+        LEFT JOIN marts.indicator_ranking r
+               ON i.grain = 'province' AND r.period_type = 'window' AND r.indicator = i.indicator
+              AND r.definition = i.definition AND r.province_code = i.province_code
+        WHERE i.province_code = {home} AND i.period_type = 'window'
+          AND i.grain IN ('province', 'province_agencies', 'communes')
+        ORDER BY i.indicator, i.definition""")
+    by_indicator: dict[tuple[str, str], dict] = {}
+    for r in rows:
+        entry = by_indicator.setdefault((r["indicator"], r["definition"]), {**r, "grains": {}})
+        entry["grains"][r["grain"]] = r
+        if r["grain"] == "province":
+            entry.update(rank=r["rank"], provinces_ranked=r["provinces_ranked"], rank_change=r["rank_change"])
+    return {"indicators": list(by_indicator.values()),
+            "furthest": _rows(con, sql_text("queries", "09_communes_furthest_from_target.sql"))}
+
+
 def load(analytics_db: Path) -> ReportData:
     """Read what the report shows from the snapshot (read-only: it never blocks the pipeline)."""
     analytics_db = Path(analytics_db)
@@ -254,6 +282,7 @@ def load(analytics_db: Path) -> ReportData:
             generated_at=at,
             generated_from=source,
             quality=load_quality(con),
+            scorecard=load_scorecard(con) if {"indicators", "indicator_ranking"} <= present else None,
         )
     finally:
         con.close()
@@ -589,6 +618,70 @@ def on_time_section(d: ReportData) -> str:
                                   "By level; figures from marts.on_time_by_level.") + tbl + note)
 
 
+def _indicator_name(r: dict) -> str:
+    definition = "" if r["definition"] in ("P", "A") else f' <span class="muted small">({e(r["definition"])})</span>'
+    return (f'<strong>{e(r["indicator"])}</strong> {e(r["label_vi"])}{definition}<br>'
+            f'<span class="en" lang="en">{e(r["label_en"])}</span>')
+
+
+def _value_cell(g: dict | None, target: Any) -> str:
+    if g is None or g["value_pct"] is None:
+        return "—"
+    below = target is not None and g["value_pct"] < target
+    value = f'<strong class="warn">{fmt_pct(g["value_pct"])}</strong>' if below else fmt_pct(g["value_pct"])
+    return f'{value}<br><span class="muted small">{fmt_int(g["numerator"])}/{fmt_int(g["denominator"])}</span>'
+
+
+def scorecard_section(d: ReportData) -> str:
+    """The home province's 766 indicators against their full-score values, by level, with its national rank
+    (marts.indicators, marts.indicator_ranking); the caller leaves the section out without those marts."""
+    title = ("chi-so", "Bộ chỉ số 766", "The 766 indicators")
+    items = (d.scorecard or {}).get("indicators") or []
+    if not items:
+        return section(*title, _no_data("Chưa có số liệu.", "No data in the snapshot."))
+    names = [f'{r["indicator"]}{"" if r["definition"] in ("P", "A") else " " + r["definition"]}' for r in items]
+    series = [Series(f"{level_vi({'level_key': key})} / {LEVEL_EN[key]}",
+                     [None if (g := r["grains"].get(grain)) is None or g["value_pct"] is None else float(g["value_pct"])
+                      for r in items], color=color, emphasis=grain == "province",
+                     labels=[fmt_pct(r["grains"][grain]["value_pct"]) if grain == "province" and grain in r["grains"]
+                             else "" for r in items])
+              for grain, key, color in (("province", "province_wide", BLUE),
+                                        ("province_agencies", "province_agencies", BLUE_LIGHT),
+                                        ("communes", "commune", ORANGE))]
+    svg = column_chart(names, series, y_max=100.0, axis_suffix="%",
+                       title="Các chỉ số 766 theo cấp / The 766 indicators by level")
+
+    def rank(r: dict) -> str:
+        if r.get("rank") is None:
+            return "—"
+        return f'{r["rank"]}/{r["provinces_ranked"]} <span class="muted small">{fmt_change(r["rank_change"])}</span>' \
+            if r.get("rank_change") is not None else f'{r["rank"]}/{r["provinces_ranked"]}'
+
+    rows = [([_indicator_name(r), e(r["provenance"]),
+              *(_value_cell(r["grains"].get(g), r["full_score_at_pct"]) for g in SCORECARD_GRAINS),
+              fmt_pct(r["full_score_at_pct"]) if r["full_score_at_pct"] is not None else "—", rank(r)], "")
+            for r in items]
+    tbl = table([("Chỉ số", "Indicator", False), ("Nguồn", "Rule", False),
+                 ("Toàn tỉnh", "Province-wide", True), ("Sở, ngành", "Agencies", True), ("Cấp xã", "Communes", True),
+                 ("Điểm tối đa khi", "Full score at", True), ("Hạng", "Rank", True)], rows, "scorecard")
+    furthest = (d.scorecard or {}).get("furthest") or []
+    far_rows = [([f'<strong>{e(r["indicator"])}</strong>', str(r["position"]), e(r["commune_name"]),
+                  fmt_pct(r["value_pct"]), fmt_pct(r["full_score_at_pct"]), fmt_num(r["gap_pts"])], "")
+                for r in furthest]
+    far = (f'<h3 id="chi-so-xa">{bilingual("Các xã xa mức tối đa nhất", "Communes furthest from the full score")}</h3>'
+           + table([("Chỉ số", "Indicator", False), ("#", "#", True), ("Xã, phường", "Commune", False),
+                    ("Giá trị", "Value", True), ("Tối đa khi", "Full score at", True),
+                    ("Cách (điểm %)", "Gap (pts)", True)], far_rows, "furthest")) if far_rows else ""
+    note = ('<p class="small muted">Kỳ báo cáo; giá trị = tử số / mẫu số. Nguồn: P cách tính của Cổng DVCQG, V của hệ '
+            "thống giải quyết TTHC tỉnh (docs/indicators.md). Hạng: trong số các tỉnh có số liệu, từ hồ sơ. "
+            '<span class="en" lang="en">Reporting window; value = numerator / denominator. Rule: P the national '
+            "portal's, V the provincial vendor's (docs/indicators.md). Rank: among the provinces with a value, from "
+            "records.</span></p>")
+    return section(*title, figure(svg, "Tỉnh, sở ngành và cấp xã; số liệu từ marts.indicators.",
+                                  "Province, agencies and communes; figures from marts.indicators.")
+                   + tbl + far + note)
+
+
 def ranking_section(d: ReportData) -> str:
     if not d.ranking:
         return section("xep-hang", "Xếp hạng các tỉnh", "Province ranking",
@@ -846,6 +939,7 @@ SECTIONS = (("tong-hop", "Tổng hợp", "Headline", headline_section),
             ("so-nganh", "Sở, ngành", "Agencies", agencies_section),
             ("xu-huong", "Theo ngày", "Trend", trend_section),
             ("dung-han", "Đúng hạn", "On time", on_time_section),
+            ("chi-so", "Chỉ số 766", "766 indicators", scorecard_section),
             ("nhiem-vu", "Nhiệm vụ xã", "Tasks", tasks_section),
             ("xep-hang", "Xếp hạng tỉnh", "Ranking", ranking_section),
             ("doi-chieu", "Đối chiếu", "Reconciliation", reconciliation_section),
@@ -853,9 +947,10 @@ SECTIONS = (("tong-hop", "Tổng hợp", "Headline", headline_section),
 
 
 def shown_sections(d: ReportData) -> list[tuple]:
-    """The sections of this snapshot: on-time/overdue only when the snapshot has its mart, data quality only when it
-    has the data_quality tables."""
+    """The sections of this snapshot: on-time/overdue and the 766 indicators only when the snapshot has their marts,
+    data quality only when it has the data_quality tables."""
     return [s for s in SECTIONS if (s[0] != "dung-han" or d.on_time is not None)
+            and (s[0] != "chi-so" or d.scorecard is not None)
             and (s[0] != "chat-luong" or d.quality is not None)]
 
 

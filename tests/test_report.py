@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import re
 import shutil
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import duckdb
@@ -17,7 +18,7 @@ from reports.charts import BarRow, Series, column_chart, hbar_chart, line_chart,
 from reports.html import fmt_int, fmt_pct, load, render_html, render_report
 from warehouse.dbt_runner import MartParams
 
-SECTION_IDS = ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu", "xep-hang", "doi-chieu",
+SECTION_IDS = ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "chi-so", "nhiem-vu", "xep-hang", "doi-chieu",
                "chat-luong"]
 # the daily ratio and the dossiers per day; quarantined records by reason and per load; one chart in every other
 CHARTS = {"xu-huong": 2, "chat-luong": 2}
@@ -258,6 +259,37 @@ def test_on_time_and_overdue_by_level(page):
                         "94,74%", "0"]
     assert cells[1][5] == '<strong class="warn">17</strong>' and cells[2][6] == "100,00%"
     assert "06/08/2025 16:00" in s                        # the as-of time, local
+
+
+def test_scorecard_of_the_766_indicators(page):
+    """The home province's indicators by level and its rank, worked out from the test world's dossiers."""
+    s = sections(page)["chi-so"]
+    rows = {re.search(r"<strong>([0-9.b]+)</strong>[^<]*(?:<span class=\"muted small\">\((\w+)\))?", r).groups(): r
+            for r in re.findall(r"<tr>(.*?)</tr>", s.split("<tbody>")[1].split("</tbody>")[0], flags=re.S)}
+    assert len(rows) == 11
+
+    def cells(indicator, definition=None):
+        return re.findall(r'<td class="num">(.*?)</td>', rows[(indicator, definition)])
+
+    counted = w.counted_dossiers()
+    window_end = datetime(2025, 8, 6, 16, tzinfo=w.VN)
+    # 2.1 P: returned dossiers ended 2 days after receipt, due after 5; open ones are on time until their due date
+    on_time = sum(1 for d in counted if d.status == 10 or d.received_at + timedelta(days=5) >= window_end)
+    assert cells("2.1")[0] == f'{fmt_pct(Decimal(100 * on_time) / len(counted))}<br><span class="muted small">' \
+        f"{on_time}/{len(counted)}</span>"
+    online = sum(1 for d in counted if d.channel == 2)
+    assert cells("3.3")[0] == f'74,03%<br><span class="muted small">{online}/{len(counted)}</span>'
+    assert cells("3.3")[3] == "50,00%"  # full score at
+    # rank on the online ratio: the other province with records (1 of 1 online) and the snapshot file's provinces
+    latest = max(w.SNAPSHOTS)
+    published = [v for snap, code, _, v, _ in w.province_snapshot_values() if snap == latest and code not in (w.HOME, "42")]
+    assert cells("3.3")[4] == f"{1 + 1 + sum(1 for v in published if v > 74.03)}/34"
+    # digitisation: no component file in the test world, below its 80% full score, shown as such
+    assert cells("4.2")[0].startswith('<strong class="warn">0,00%</strong>')
+    with_fee = [d for d in counted if d.fee > 0]
+    paid = sum(1 for d in with_fee if d.paid_online)
+    assert cells("3.6")[0].endswith(f"{paid}/{len(with_fee)}</span>")
+    assert re.search(r"<td><strong>3.3</strong></td><td class=\"num\">1</td><td>Xã Con Cuông</td>", s)
 
 
 def test_tasks_not_done_per_commune(page):
