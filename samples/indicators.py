@@ -32,8 +32,9 @@ from samples.reference import HOME, Catalogue, Units
 COLUMNS = ["province_code", "grain", "key", "period_type", "period_key", "indicator", "definition", "numerator",
            "denominator", "not_from_portal"]
 # (indicator, definition), in the order of the spec's table.
-INDICATORS = [("2.1", "P"), ("2.1", "V"), ("3.3", "A"), ("3.3b", "in_person"), ("3.3b", "postal"), ("3.6", "P"),
-              ("4.1", "P"), ("4.2", "P"), ("4.3", "P"), ("4.4", "P"), ("4.5", "P")]
+# (indicator, definition) counting dossiers, in the order of the spec's table; 3.2 counts procedures (procedure_counts).
+INDICATORS = [("1.4", "P"), ("2.1", "P"), ("2.1", "V"), ("3.3", "A"), ("3.3b", "in_person"), ("3.3b", "postal"),
+              ("3.6", "P"), ("4.1", "P"), ("4.2", "P"), ("4.3", "P"), ("4.4", "P"), ("4.5", "P")]
 GRAINS = ("province", "province_agencies", "communes", "unit")
 PERIODS = ("month", "quarter", "half_year", "year", "window")
 LOADED_EXTRAS = (Extra.BEFORE_WINDOW, Extra.AFTER_AS_OF)  # loaded, not test, received outside the window
@@ -83,6 +84,7 @@ def dossier_flags(plan: Plan, cat: Catalogue, h: people.Hasher, ids: np.ndarray,
     has_file = np.ones(len(ids), dtype=bool)  # 1-3 documents, each with a path, never deleted
     everyone = np.ones(len(ids), dtype=bool)
     spec = {
+        ("1.4", "P"): (everyone, portal),  # a portal unit's dossiers are all in the sync feed
         ("2.1", "P"): (status != 7, np.where(ended, end <= due, due >= WINDOW_END)),
         ("2.1", "V"): (processed >= 0, processed <= due),
         ("3.3", "A"): (everyone, channel == 2),
@@ -132,15 +134,46 @@ def indicator_frame(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, 
             value_cols.append(f"{name}|{ind}|{d}")
     # First down to (unit, day, in window): small; then up to every grain and period.
     base = pl.DataFrame(cols).group_by("_unit", "_period_day", "_in_window").agg(pl.col(value_cols).sum())
+    wide = _by_grain_and_period(base, units, [pl.col(value_cols).sum()])
+    wide = wide.filter(pl.col("d|3.3|A") >= 1)  # a row for every grain key and period with a receipt
+    wide = wide.join(procedure_counts(plan, cat, units, ids), on=COLUMNS[:5], how="left").with_columns(
+        pl.col("n|3.2|P", "d|3.2|P").fill_null(0).cast(pl.Int64))
+    long = []
+    for ind, d in [*INDICATORS, ("3.2", "P")]:
+        long.append(wide.select(
+            "province_code", "grain", "key", "period_type", "period_key", pl.lit(ind).alias("indicator"),
+            pl.lit(d).alias("definition"), pl.col(f"n|{ind}|{d}").alias("numerator"),
+            pl.col(f"d|{ind}|{d}").alias("denominator"),
+            (pl.col(f"x|{ind}|{d}") if ind != "3.2" else pl.lit(None, dtype=pl.Int64)).alias("not_from_portal")))
+    return pl.concat(long).sort(COLUMNS[:7])
+
+
+def procedure_counts(plan: Plan, cat: Catalogue, units: Units, ids: np.ndarray) -> pl.DataFrame:
+    """3.2 per grain key and period: the online services (procedures of MucDo 3, 4) with a received dossier
+    (d|3.2|P) and those of them with an online one (n|3.2|P). Counts procedures, not dossiers."""
+    proc = plan.proc[ids].astype(np.int64)
+    service = np.isin(cat.muc_do[proc], (3, 4))
+    t0 = plan.t[0, ids].astype(np.int64)
+    base = (pl.DataFrame({"_unit": plan.unit[ids].astype(np.int64), "_period_day": t0 // DAY,
+                          "_in_window": (t0 >= WINDOW_START) & (t0 < WINDOW_END), "_proc": proc,
+                          "_online": plan.channel[ids] == 2})
+            .filter(pl.Series(service))
+            .group_by("_unit", "_period_day", "_in_window", "_proc").agg(pl.col("_online").any()))
+    return _by_grain_and_period(base, units, [pl.col("_proc").n_unique().alias("d|3.2|P"),
+                                               pl.col("_proc").filter(pl.col("_online")).n_unique().alias("n|3.2|P")])
+
+
+def _by_grain_and_period(base: pl.DataFrame, units: Units, aggs: list[pl.Expr]) -> pl.DataFrame:
+    """Rows of `base` keyed by (_unit, _period_day, _in_window), aggregated to every grain key and period."""
     u = base["_unit"].to_numpy()
-    days = base["_period_day"].to_numpy()
-    pk = _period_keys(days * DAY)
+    pk = _period_keys(base["_period_day"].to_numpy() * DAY)
     prov = np.asarray(units.province_code, dtype=object)[u]
     level_key = {"province": prov, "province_agencies": prov, "communes": prov,
                  "unit": np.asarray(units.code, dtype=object)[u]}
     grain_mask = {"province": np.ones(len(u), dtype=bool), "province_agencies": units.agency_nn[u] > 0,
                   "communes": units.agency_nn[u] == 0, "unit": prov == HOME}
     in_window = base["_in_window"].to_numpy()
+    values = base.drop("_unit", "_period_day", "_in_window")
     parts = []
     for grain in GRAINS:
         for period in PERIODS:
@@ -152,17 +185,9 @@ def indicator_frame(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, 
                 "key": pl.Series(level_key[grain][m], dtype=pl.String), "period_type": period,
                 "period_key": pl.Series(np.full(m.sum(), "window", dtype=object) if period == "window"
                                         else pk[period][m], dtype=pl.String)})
-            parts.append(pl.concat([keys, base.filter(pl.Series(m)).select(value_cols)], how="horizontal")
-                         .group_by("province_code", "grain", "key", "period_type", "period_key")
-                         .agg(pl.col(value_cols).sum()))
-    wide = pl.concat(parts).filter(pl.col("d|3.3|A") >= 1)  # a row for every grain key and period with a receipt
-    long = []
-    for ind, d in INDICATORS:
-        long.append(wide.select(
-            "province_code", "grain", "key", "period_type", "period_key", pl.lit(ind).alias("indicator"),
-            pl.lit(d).alias("definition"), pl.col(f"n|{ind}|{d}").alias("numerator"),
-            pl.col(f"d|{ind}|{d}").alias("denominator"), pl.col(f"x|{ind}|{d}").alias("not_from_portal")))
-    return pl.concat(long).sort(COLUMNS[:7])
+            parts.append(pl.concat([keys, values.filter(pl.Series(m))], how="horizontal")
+                         .group_by(COLUMNS[:5]).agg(aggs))
+    return pl.concat(parts)
 
 
 def indicator_rows(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, portal_unit: np.ndarray,

@@ -14,7 +14,7 @@ from test_dbt_marts import test_results
 
 DOSSIER_COLUMNS = ("dossier_code", "unit_code", "province_code", "level", "procedure_code", "channel", "status",
                    "received_at", "due_at", "processed_at", "returned_at", "refused_at", "source_format",
-                   "has_digitised_component", "vneid_verified", "paid_online")
+                   "has_digitised_component", "vneid_verified", "paid_online", "synced_to_portal")
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +44,8 @@ def build_with(base, tmp_path, dossiers: list[dict], children: dict[str, list[di
             d = {"unit_code": unit, "province_code": province, "level": level, "procedure_code": procedure,
                  "channel": 1, "status": 4, "received_at": "2025-07-10 09:00:00", "due_at": None,
                  "processed_at": None, "returned_at": None, "refused_at": None, "source_format": "portal_json",
-                 "has_digitised_component": False, "vneid_verified": False, "paid_online": False} | d
+                 "has_digitised_component": False, "vneid_verified": False, "paid_online": False,
+                 "synced_to_portal": d.get("source_format", "portal_json") == "portal_json"} | d
             values = [f"'{d[c]}'" if isinstance(d[c], str) and not c.endswith("_at") else
                       _ts(d[c]) if c.endswith("_at") else "NULL" if d[c] is None else str(d[c])
                       for c in DOSSIER_COLUMNS]
@@ -132,18 +133,20 @@ def duckdb_ts(text: str) -> datetime:
 
 def test_fees_results_documents_and_a_provincial_export(base, tmp_path):
     dossiers = [
+        # procedures of the test world: 1.001234 and 2.000777 MucDo 4, 2.000555 MucDo 3, 1.000001 MucDo 2
         {"dossier_code": "paid", "channel": 2, "paid_online": True, "status": 10, "vneid_verified": True,
-         "returned_at": "2025-07-11 09:00:00", "processed_at": "2025-07-11 08:00:00"},
+         "returned_at": "2025-07-11 09:00:00", "processed_at": "2025-07-11 08:00:00", "procedure_code": "1.001234"},
         {"dossier_code": "unpaid", "channel": 2, "status": 10, "returned_at": "2025-07-11 09:00:00",
-         "processed_at": "2025-07-11 08:00:00"},
-        {"dossier_code": "free", "channel": 3, "paid_online": True, "has_digitised_component": True},
-        {"dossier_code": "refused", "status": 3, "refused_at": "2025-07-11 09:00:00"},
+         "processed_at": "2025-07-11 08:00:00", "procedure_code": "2.000555"},
+        {"dossier_code": "free", "channel": 3, "paid_online": True, "has_digitised_component": True,
+         "procedure_code": "2.000777"},
+        {"dossier_code": "refused", "status": 3, "refused_at": "2025-07-11 09:00:00", "procedure_code": "1.000001"},
         # a provincial export: no lists, flags unknown
         {"dossier_code": "csv", "source_format": "provincial_csv", "status": 10, "paid_online": None,
          "vneid_verified": None, "has_digitised_component": None, "returned_at": "2025-07-11 09:00:00",
          "processed_at": "2025-07-11 08:00:00"},
         # another month, another quarter
-        {"dossier_code": "october", "received_at": "2025-10-02 09:00:00", "channel": 2},
+        {"dossier_code": "october", "received_at": "2025-10-02 09:00:00", "channel": 2, "procedure_code": "1.001234"},
     ]
     fees = [{"dossier_code": "paid", "amount": 50000}, {"dossier_code": "unpaid", "amount": 20000},
             {"dossier_code": "free", "amount": 0}]
@@ -174,8 +177,13 @@ def test_fees_results_documents_and_a_provincial_export(base, tmp_path):
         assert figures(con, "unit", unit, "2025-Q3")["3.3 A"] == (2, 5, 1)
         assert figures(con, "unit", unit, "2025-H2")["3.3 A"] == (3, 6, 1)
         assert figures(con, "unit", unit, "2025")["3.3 A"] == (3, 6, 1)
-        procedure = con.execute("SELECT DISTINCT grain_key FROM marts.indicators WHERE grain = 'procedure'").fetchall()
-        assert len(procedure) == 1 and figures(con, "procedure", procedure[0][0])["3.6 P"] == (1, 2, 0)
+        assert figures(con, "procedure", "1.001234")["3.6 P"] == (1, 1, 0)
+        assert figures(con, "procedure", "2.000555")["3.6 P"] == (0, 1, 0)
+        assert f["1.4 P"] == (4, 5, 1)  # the provincial export's dossier never reached the portal
+        # online services (MucDo 3, 4) with a dossier: 1.001234, 2.000555 (online) and 2.000777 (by post only)
+        assert f["3.2 P"] == (2, 3, None)
+        assert figures(con, "unit", unit, "2025-H2")["3.2 P"] == (2, 3, None)
+        assert figures(con, "procedure", "2.000777")["3.2 P"] == (0, 1, None)
         fct = dict(con.execute("SELECT dossier_code, has_fee FROM marts.fct_case_files").fetchall())
         assert fct == {"paid": True, "unpaid": True, "free": False, "refused": False, "csv": None, "october": False}
     finally:

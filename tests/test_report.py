@@ -266,7 +266,7 @@ def test_scorecard_of_the_766_indicators(page):
     s = sections(page)["chi-so"]
     rows = {re.search(r"<strong>([0-9.b]+)</strong>[^<]*(?:<span class=\"muted small\">\((\w+)\))?", r).groups(): r
             for r in re.findall(r"<tr>(.*?)</tr>", s.split("<tbody>")[1].split("</tbody>")[0], flags=re.S)}
-    assert len(rows) == 11
+    assert len(rows) == 13
 
     def cells(indicator, definition=None):
         return re.findall(r'<td class="num">(.*?)</td>', rows[(indicator, definition)])

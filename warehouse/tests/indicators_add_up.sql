@@ -1,5 +1,5 @@
 -- marts.indicators holds together: a numerator never exceeds its denominator; a province's figures are its agencies'
--- plus its communes', and the sum over its units.
+-- plus its communes', and the sum over its units (dossier counts; 3.2 counts procedures).
 {{ config(meta={'dagster': {'ref': {'name': 'indicators'}}}) }}
 WITH i AS (SELECT * FROM {{ ref('indicators') }}),
 over AS (
@@ -11,6 +11,7 @@ parts AS (
     SELECT province_code, period_type, period_key, indicator, definition, grain = 'unit' AS by_unit,
            sum(numerator) AS numerator, sum(denominator) AS denominator
     FROM i WHERE grain IN ('province_agencies', 'communes', 'unit')
+      AND indicator <> '3.2'  -- counts procedures: one procedure can be in use at several units
     GROUP BY ALL
 ),
 unequal_parts AS (

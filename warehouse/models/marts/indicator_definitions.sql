@@ -4,12 +4,18 @@
 SELECT indicator, definition, label_vi, label_en, provenance, numerator_rule, denominator_rule,
        CAST(full_score_at_pct AS DECIMAL(5, 2)) AS full_score_at_pct
 FROM (VALUES
+    ('1.4', 'P', 'Tỷ lệ đồng bộ hồ sơ lên Cổng DVCQG', 'sync ratio', 'P',
+     'hồ sơ đã có trên Cổng DVCQG (quan sát trong dữ liệu đồng bộ) | dossiers observed in the national-portal sync feed',
+     'hồ sơ tiếp nhận, từ mọi nguồn (hệ thống của tỉnh và Cổng) | received, from every source (the province''s systems and the portal)', NULL),
     ('2.1', 'P', 'Tỷ lệ hồ sơ giải quyết đúng hạn', 'on time', 'P',
      'kết thúc (xử lý xong, trả, từ chối, yêu cầu bổ sung đầu tiên) không muộn hơn hạn trả, hoặc chưa kết thúc và chưa quá hạn, hoặc không có hạn trả | ended by the due date (first of processed, returned, refused, first supplement request), or open and not yet past due, or no due date',
      'hồ sơ tiếp nhận, trừ hồ sơ rút (7) | received, withdrawn (7) left out', NULL),
     ('2.1', 'V', 'Tỷ lệ hồ sơ giải quyết đúng hạn (cách tính của hệ thống tỉnh)', 'on time, vendor rule', 'V',
      'đã xử lý xong và ngày kết thúc xử lý không muộn hơn hạn trả, hoặc không có hạn trả | finished with processed time <= due time, or no due date',
      'hồ sơ tiếp nhận đã xử lý xong | received and finished (processed time set)', NULL),
+    ('3.2', 'P', 'Tỷ lệ DVCTT có phát sinh hồ sơ trực tuyến', 'online services in use', 'P',
+     'thủ tục mức độ 3, 4 có ít nhất một hồ sơ trực tuyến | procedures (MucDo 3, 4) with at least one online dossier',
+     'thủ tục mức độ 3, 4 có ít nhất một hồ sơ tiếp nhận (đếm thủ tục, không đếm hồ sơ) | procedures (MucDo 3, 4) with at least one received dossier (counts procedures, not dossiers)', NULL),
     ('3.3', 'A', 'Tỷ lệ hồ sơ trực tuyến', 'online ratio', 'P',
      'kênh nộp trực tuyến (2) | channel 2 (online)', 'hồ sơ tiếp nhận | received', 50),
     ('3.3b', 'in_person', 'Tỷ lệ hồ sơ nộp trực tiếp', 'in-person share', 'P',

@@ -13,6 +13,8 @@ WITH received AS (
         strftime(received_at, '%Y') AS year_key,
         in_window,
         source_format <> 'portal_json' AS not_from_portal,
+        coalesce(synced_to_portal, false) AS synced,
+        coalesce(muc_do IN (3, 4), false) AS online_service,
         -- 2.1 P: the end is the first of processed, returned, refused and the first supplement request
         status <> 7 AS d_on_time_p,
         status <> 7 AND (
@@ -53,7 +55,8 @@ by_grain AS (
     UNION ALL SELECT 'procedure', procedure_code, * FROM by_period
 ),
 counts AS (
-    -- For each (indicator, definition): numerator, denominator and the denominator's dossiers not from the portal.
+    -- For each (indicator, definition): numerator, denominator and the denominator's dossiers whose current state
+    -- came from a provincial export.
     SELECT province_code, grain, grain_key, period_type, period_key,
         [
             {%- for ind, def, den, num in [
@@ -74,8 +77,23 @@ counts AS (
                 'numerator': CAST(count(*) FILTER (WHERE {{ num }}) AS BIGINT),
                 'denominator': CAST(count(*) FILTER (WHERE {{ den }}) AS BIGINT),
                 'not_from_portal': CAST(count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS BIGINT)
-            }{{ ',' if not loop.last }}
+            },
             {%- endfor %}
+            -- 1.4: the share of the received dossiers that reached the national portal (the sync feed observed them)
+            {
+                'indicator': '1.4', 'definition': 'P',
+                'numerator': CAST(count(*) FILTER (WHERE synced) AS BIGINT),
+                'denominator': CAST(count(*) AS BIGINT),
+                'not_from_portal': CAST(count(*) FILTER (WHERE not_from_portal) AS BIGINT)
+            },
+            -- 3.2 counts procedures, not dossiers: the online services (MucDo 3, 4) with a received dossier, and
+            -- those of them with an online one
+            {
+                'indicator': '3.2', 'definition': 'P',
+                'numerator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service AND n_online) AS BIGINT),
+                'denominator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service) AS BIGINT),
+                'not_from_portal': CAST(NULL AS BIGINT)
+            }
         ] AS figures
     FROM by_grain
     GROUP BY ALL
