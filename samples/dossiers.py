@@ -126,7 +126,7 @@ def apportion_online(n: np.ndarray, ratio: np.ndarray, total: int) -> np.ndarray
     frac = np.where(base < n, x - base, -1.0)
     order = np.lexsort((np.arange(len(n)), -frac))
     while rest > 0:  # largest remainders first; more rounds only in degenerate tiny worlds
-        room = order[base[order] < n][:rest]
+        room = order[base[order] < n[order]][:rest]
         base[room] += 1
         rest -= len(room)
     while rest < 0:
