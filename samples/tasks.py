@@ -189,10 +189,13 @@ def online_snapshot(rng: np.random.Generator, home_online: tuple[Decimal, Decima
     """The other provinces' online ratios at both dates, in code order (strings with two decimals), and for each
     province with records (`received`: its dossiers received before the mid cut and in all, None without records)
     the online counts that give exactly those ratios."""
+    if any(r is not None and r[0] == 0 for r in received):
+        raise ValueError("a province has no dossier received before the first snapshot (scale too small?)")
+
     def quantize(x: np.ndarray) -> np.ndarray:
         q = x.copy()
         for j, r in enumerate(received):
-            if r is not None and r[0] > 0:
+            if r is not None:
                 o1, o = snapshot_counts((x[j, 0], x[j, 1]), r)
                 q[j] = [float(pct(o1, r[0])), float(pct(o, r[1]))]
         return q
