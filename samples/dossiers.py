@@ -126,7 +126,7 @@ def apportion_online(n: np.ndarray, ratio: np.ndarray, total: int) -> np.ndarray
     frac = np.where(base < n, x - base, -1.0)
     order = np.lexsort((np.arange(len(n)), -frac))
     while rest > 0:  # largest remainders first; more rounds only in degenerate tiny worlds
-        room = order[base[order] < n][:rest]
+        room = order[base[order] < n[order]][:rest]
         base[room] += 1
         rest -= len(room)
     while rest < 0:
@@ -194,9 +194,29 @@ def _province_targets(pi: int, scale: float, rng: np.random.Generator) -> dict[s
     return t
 
 
-def plan_province(rng: np.random.Generator, pi: int, units: Units, cat: Catalogue, cal: clock.WorkingCalendar,
-                  scale: float) -> tuple[dict[str, np.ndarray], dict[str, int]]:
-    """Per-dossier vectors of one province's clean universe (unsorted) and the targets it was built to."""
+@dataclass
+class Layout:
+    """A province's units, volumes and receipt times, before its online dossiers are chosen."""
+
+    pi: int
+    tg: dict
+    agencies: np.ndarray
+    communes: np.ndarray
+    n_a: np.ndarray
+    n_c: np.ndarray
+    a_r: np.ndarray  # online ratio each agency leans to
+    c_r: np.ndarray  # and each commune
+    unit: np.ndarray
+    t0: np.ndarray
+
+    def received(self, cut: int) -> tuple[int, int]:
+        """(dossiers received before `cut`, dossiers received): what a snapshot's online ratio counts."""
+        return int(np.count_nonzero(self.t0 < cut)), len(self.t0)
+
+
+def layout_province(rng: np.random.Generator, pi: int, units: Units, cat: Catalogue, scale: float) -> Layout:
+    """The first draws of a province's plan: targets, unit volumes and the online ratio each unit leans to, receipt
+    times."""
     tg = _province_targets(pi, scale, rng)
     in_p = units.province_idx == pi
     agencies = np.flatnonzero(in_p & (units.agency_nn > 0))
@@ -210,32 +230,71 @@ def plan_province(rng: np.random.Generator, pi: int, units: Units, cat: Catalogu
     c_r = np.where(ward, 0.77, np.where(hl, 0.665, 0.74)) + rng.normal(0, 1, len(communes)) * np.where(hl, 0.06, 0.035)
     n_a = apportion(tg["province_received"], a_w, minimum=1)
     n_c = apportion(tg["commune_received"], c_w, minimum=1)
-    o_a = apportion_online(n_a, np.clip(a_r, 0.2, 0.99), tg["province_online"])
-    o_c = apportion_online(n_c, np.clip(c_r, 0.25, 0.97), tg["commune_online"])
-    unit_ids = np.r_[agencies, communes]
-    n_u, o_u = np.r_[n_a, n_c], np.r_[o_a, o_c]
-    unit = np.repeat(unit_ids, n_u).astype(np.int32)
+    unit = np.repeat(np.r_[agencies, communes], np.r_[n_a, n_c]).astype(np.int32)
+    t0 = receipt_times(rng, len(unit))
+    return Layout(pi, tg, agencies, communes, n_a, n_c, a_r, c_r, unit, t0)
+
+
+def plan_province(rng: np.random.Generator, pi: int, units: Units, cat: Catalogue, cal: clock.WorkingCalendar,
+                  scale: float, snapshot_online: tuple[int, int] | None = None
+                  ) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """Per-dossier vectors of one province's clean universe (unsorted) and the targets it was built to."""
+    return finish_province(rng, layout_province(rng, pi, units, cat, scale), units, cat, cal, snapshot_online)
+
+
+def finish_province(rng: np.random.Generator, lay: Layout, units: Units, cat: Catalogue, cal: clock.WorkingCalendar,
+                    snapshot_online: tuple[int, int] | None = None) -> tuple[dict[str, np.ndarray], dict[str, int]]:
+    """The rest of a province's plan: which dossiers are online, procedures, applicants, timelines.
+
+    Without `snapshot_online` the province's slices get their target online counts (the home province's published
+    figures). With it, (online dossiers received before the mid-snapshot cut, online dossiers in all): exactly
+    that many, so that its online ratio at both snapshots of the national file is the one planned
+    (`tasks.online_snapshot`); each unit leans to its own ratio, agencies and communes to the province's."""
+    tg, unit, t0 = lay.tg, lay.unit, lay.t0
+    n_u = np.r_[lay.n_a, lay.n_c]
     n = len(unit)
-    t0 = receipt_times(rng, n)
-    # Online dossiers inside each unit: weighted sampling without replacement (Gumbel top-k), later days favoured.
     day_frac = (t0 - clock.WINDOW_START) / (AS_OF - clock.WINDOW_START)
-    key = ONLINE_TREND * day_frac + rng.gumbel(size=n)
-    online = _rank_within(unit, key) < np.repeat(o_u, n_u)
+    if snapshot_online is None:
+        o_a = apportion_online(lay.n_a, np.clip(lay.a_r, 0.2, 0.99), tg["province_online"])
+        o_c = apportion_online(lay.n_c, np.clip(lay.c_r, 0.25, 0.97), tg["commune_online"])
+        # Online dossiers inside each unit: weighted sampling without replacement (Gumbel top-k), later days favoured.
+        key = ONLINE_TREND * day_frac + rng.gumbel(size=n)
+        online = _rank_within(unit, key) < np.repeat(np.r_[o_a, o_c], n_u)
+    else:
+        o_before, o_all = snapshot_online
+        # The slices lean to the province's own ratios (tg), the units to theirs around them.
+        lean = lambda r, n_s, target: r - np.average(r, weights=n_s) + target / max(int(n_s.sum()), 1)  # noqa: E731
+        ratio = np.r_[np.clip(lean(lay.a_r, lay.n_a, tg["province_online"]), 0.2, 0.99),
+                      np.clip(lean(lay.c_r, lay.n_c, tg["commune_online"]), 0.25, 0.97)]
+        pos = np.repeat(np.arange(len(n_u)), n_u)
+        after = t0 >= mid_cut()
+        n_before = np.bincount(pos[~after], minlength=len(n_u))
+        quota = np.stack([apportion_online(n_before, ratio, o_before),
+                          apportion_online(n_u - n_before, ratio, o_all - o_before)])
+        key = ONLINE_TREND * day_frac + rng.gumbel(size=n)
+        group = pos * 2 + after
+        online = _rank_within(group, key) < quota[after.astype(np.int64), pos]
     province_level = units.agency_nn[unit] > 0
     postal = ~online & (rng.random(n) < np.where(province_level, 0.07, 0.012))
     channel = np.where(online, 2, np.where(postal, 3, 1)).astype(np.int8)
     groups = {int(nn): np.flatnonzero((cat.owner_nn == nn) & (np.asarray(cat.level) == "province"))
-              for nn in np.unique(units.agency_nn[agencies])}
+              for nn in np.unique(units.agency_nn[lay.agencies])}
     groups[0] = np.flatnonzero(np.asarray(cat.level) == "commune")
     proc = _pick_procedures(rng, cat, groups, units.agency_nn[unit], online)
     org = rng.random(n) < cat.org_share[proc]
     atype = np.where(org, rng.choice(np.array([2, 3, 4], dtype=np.int8), size=n, p=[0.85, 0.07, 0.08]), 1).astype(np.int8)
     t, s5, due, pace = timeline(rng, t0, proc, channel, province_level, cat, cal, tg["returned"])
+    due = np.where(cat.no_due[proc], -1, due).astype(np.int32)  # no legal duration: no due date
     submitted = submission_times(rng, t0, channel)
     arrays = dict(unit=unit, proc=proc, channel=channel, atype=atype, t=t, s5=s5, submitted=submitted, due=due,
                   kind=np.zeros(n, dtype=np.int8))
     tg["pace"] = pace
     return arrays, tg
+
+
+def mid_cut() -> int:
+    """16:00 of the mid snapshot's day: the national file's first date counts the dossiers received before it."""
+    return clock.day_index(clock.MID_SNAPSHOT) * DAY + 16 * HOUR
 
 
 def submission_times(rng: np.random.Generator, t0: np.ndarray, channel: np.ndarray) -> np.ndarray:

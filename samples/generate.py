@@ -3,7 +3,8 @@
     generate_world(out_dir, seed=20250806, scale=1.0, provinces=0, progress=print) -> manifest dict
     summary_lines(manifest) -> the short clean-universe table the `hoso sample` command prints
 
-The order of work: reference files; the per-dossier plan of every province (numpy vectors); the injected dossiers
+The order of work: reference files; the per-dossier plan of the home province, then the other provinces' online
+ratios of the national snapshot, then the plans of the other provinces built to them (numpy vectors); the injected dossiers
 and the defects on clean ones; the portal batches day by day (streamed to disk); the provincial exports; the task
 files and the national snapshot (which needs the plan's online ratios); the manifest last. Same seed and arguments
 give byte-identical files: every random draw comes from one seed sequence, and nothing reads the clock.
@@ -18,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from samples import clock, defects, dossiers, indicators, portal, provincial, reference, tasks
+from samples import clock, defects, dossiers, indicators, portal, propensity, provincial, reference, tasks
 
 DEFAULT_SEED = 20250806
 N_CSV_ONLY, N_XLSX_ONLY, N_OVERLAP = 6, 4, 2  # communes delivering by CSV only, XLSX only, and both portal and CSV
@@ -69,14 +70,17 @@ def _universe(plan: dossiers.Plan, units: reference.Units, n_prov: int) -> dict:
     return out
 
 
-def _home_online_pct(plan: dossiers.Plan, units: reference.Units) -> tuple[Decimal, Decimal]:
-    """Nghệ An's online ratio over the clean universe received from 01/07 to each snapshot date at 16:00."""
-    home = (plan.kind == 0) & (units.province_idx[plan.unit] == 0)
+def _online_pct(part: dict[str, np.ndarray] | dossiers.Plan, mask: np.ndarray | None = None) -> tuple[Decimal, Decimal]:
+    """Online ratio of the clean universe received from 01/07 to each snapshot date at 16:00 (of a province's plan
+    vectors, or of the dossiers of `mask` in the whole plan)."""
+    t0, channel, kind = (part["t"][0], part["channel"], part["kind"]) if isinstance(part, dict) else \
+        (part.t[0], part.channel, part.kind)
+    clean = kind == 0 if mask is None else (kind == 0) & mask
     out = []
     for snap in (clock.MID_SNAPSHOT, clock.FINAL_SNAPSHOT):
         cut = clock.day_index(snap) * clock.DAY + 16 * clock.HOUR
-        m = home & (plan.t[0] < cut)
-        out.append(tasks.pct(int(np.count_nonzero(m & (plan.channel == 2))), int(np.count_nonzero(m))))
+        m = clean & (t0 < cut)
+        out.append(tasks.pct(int(np.count_nonzero(m & (channel == 2))), int(np.count_nonzero(m))))
     return out[0], out[1]
 
 
@@ -107,16 +111,29 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
     cal = clock.WorkingCalendar()
     n_prov = provinces + 1
     parts, pace = [], {}
+    home_arr, tg = dossiers.plan_province(r_plan, 0, units, cat, cal, scale)
+    home_online = _online_pct(home_arr)
+    # The national snapshot's online ratios first, then the other provinces' plans built to give them exactly.
+    layouts = [dossiers.layout_province(r_plan, pi, units, cat, scale) for pi in range(1, n_prov)]
+    n_others = len(reference.all_province_names()) - 1
+    received = [lay.received(dossiers.mid_cut()) for lay in layouts] + [None] * (n_others - len(layouts))
+    online_values, online_counts = tasks.online_snapshot(r_rank, home_online, received)
     for pi in range(n_prov):
-        arr, tg = dossiers.plan_province(r_plan, pi, units, cat, cal, scale)
+        if pi == 0:
+            arr = home_arr
+        else:
+            arr, tg = dossiers.finish_province(r_plan, layouts[pi - 1], units, cat, cal, online_counts[pi - 1])
+            layouts[pi - 1] = None
         pc = units.province_code[int(np.flatnonzero(units.province_idx == pi)[0])]
         pace[pc] = round(float(tg["pace"]), 4)
         parts.append(arr)
         say(f"plan: province {pc}, {len(arr['unit']):,} dossiers")
+    del home_arr
     extras = defects.make_extras(r_extra, units, cat, cal, np.flatnonzero(eligible), np.asarray(deliv["csv"]))
     parts[0] = dossiers.merge_parts(parts[0], extras)  # the injected dossiers belong to the home province
     plan = dossiers.finish_plan(parts)
-    ctx = portal.Context.build(plan, units, cat, seed)
+    prop = propensity.build(units, seed)
+    ctx = portal.Context.build(plan, units, cat, seed, prop)
     code_of = lambda i: portal.code_of(ctx, i)  # noqa: E731
     found = defects.plan_extra_defects(plan, code_of)
     obs = dossiers.observations(plan, portal_unit)
@@ -142,8 +159,10 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
     counts.update(tasks.write_province_tasks(out, r_tasks))
     n_tasks = task_plan["final"].size
     home_tasks = (tasks.pct(int(task_plan["mid"].sum()), n_tasks), tasks.pct(int(task_plan["final"].sum()), n_tasks))
-    home_online = _home_online_pct(plan, units)
-    rank_counts, ranks = tasks.write_ranking(out, r_rank, reference.all_province_names(), home_online, home_tasks)
+    if _online_pct(plan, units.province_idx[plan.unit] == 0) != home_online:
+        raise AssertionError("the home province's snapshot ratios changed after planning")
+    rank_counts, ranks, other_tasks = tasks.write_ranking(out, r_rank, reference.all_province_names(), home_online,
+                                                          home_tasks, online_values)
     counts.update(rank_counts)
     files += [_file(out, rel, "tasks_csv", n) for rel, n in counts.items()]
     say("tasks: commune tasks, province tasks, national snapshot")
@@ -158,6 +177,16 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
     home["ranks"] = ranks
     home["snapshot_values"] = {"online_ratio_pct": {"2025-07-22": str(home_online[0]), "2025-08-06": str(home_online[1])},
                                "commune_task_pct": {"2025-07-22": str(home_tasks[0]), "2025-08-06": str(home_tasks[1])}}
+    # Every other province with records: the values the national file gives it (the online ratio planned from its
+    # records, the commune-task share generated).
+    plan_province = units.province_idx[plan.unit]
+    for j, (pc, _) in enumerate(p for p in reference.all_province_names() if p[0] != reference.HOME):
+        if pc in universe:
+            if tuple(map(str, _online_pct(plan, plan_province == units.province_idx[units.province_code.index(pc)]))) != online_values[j]:
+                raise AssertionError(f"province {pc}: its records do not give the national file's online ratios")
+            universe[pc]["snapshot_values"] = {
+                "online_ratio_pct": dict(zip(("2025-07-22", "2025-08-06"), online_values[j])),
+                "commune_task_pct": dict(zip(("2025-07-22", "2025-08-06"), other_tasks[j]))}
     n_dossiers = len(np.unique(obs.ids))
     manifest = {
         "seed": seed, "scale": scale, "provinces": provinces, "home_province": reference.HOME,
@@ -176,7 +205,7 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
                                            and not _is_copy(f["path"], duplicates))),
                   "pace": pace},
         "indicator_columns": list(indicators.COLUMNS),
-        "indicators": indicators.indicator_rows(plan, units, cat, ctx.h, portal_unit, xlsx_unit),
+        "indicators": indicators.indicator_rows(plan, units, cat, ctx.h, prop, portal_unit, xlsx_unit),
     }
     (out / "manifest.json").write_text(_manifest_text(manifest), encoding="utf-8")
     say(f"manifest: {len(manifest['files'])} files, {len(manifest['defects'])} defects")

@@ -1,10 +1,10 @@
 """The expected value of every indicator of docs/indicators.md, from the generator's own ground truth.
 
-    indicator_rows(plan, units, cat, h, portal_unit, xlsx_unit) -> list of rows (COLUMNS), sorted
+    indicator_rows(plan, units, cat, h, prop, portal_unit, xlsx_unit) -> list of rows (COLUMNS), sorted
 
 Nothing here reads the written files or the warehouse: each field the spec reads is derived from the plan vectors
 and the hasher exactly as `portal.base_frame` / `portal.portal_frame` / `provincial.export_frame` write it, for the
-dossier's current state (the state the warehouse's merge keeps: the last portal observation, i.e. the state at the
+dossier's current state, with the per-unit propensities of samples/propensity.py (the state the warehouse's merge keeps: the last portal observation, i.e. the state at the
 end of the as-of day, or the last provincial export, i.e. the state at 16:00 of the as-of day).
 
 Which dossiers: the clean universe (plan.kind == 0) and the injected dossiers the warehouse loads as ordinary
@@ -15,7 +15,10 @@ test dossiers.
 What a provincial export carries (docs/indicators.md "A field a source does not carry is unknown"): received, due,
 processed, returned, status and channel; no refusal or supplement time, no documents, fees, results, payment, VNeID
 or connected databases. An XLSX export writes the due date as a date only (`dd/MM/yyyy`, read as midnight), so its
-dossiers are measured against 00:00 of the due day. Everything is vectorised: no loop runs per dossier.
+dossiers are measured against 00:00 of the due day. Procedures without a legal duration (Catalogue.no_due) give
+dossiers no due date (NgayHenTra empty): on time by both definitions. A returned dossier's result carries an
+electronic copy (code and link) only when its draw is below its unit's `e_link` propensity; a dossier exempt from its
+fees (every Gia = 0) is out of 3.6. Everything is vectorised: no loop runs per dossier.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from samples import clock, people
 from samples.clock import AS_OF, DAY, WINDOW_START
 from samples.defects import Extra
 from samples.dossiers import EV_END, EV_RETURN, EV_SUPP, Plan
+from samples.propensity import EXEMPT, Propensities
 from samples.reference import HOME, Catalogue, Units
 
 COLUMNS = ["province_code", "grain", "key", "period_type", "period_key", "indicator", "definition", "numerator",
@@ -47,8 +51,8 @@ def counted(plan: Plan) -> np.ndarray:
     return np.flatnonzero((plan.kind == 0) | np.isin(plan.kind, [int(k) for k in LOADED_EXTRAS]))
 
 
-def dossier_flags(plan: Plan, cat: Catalogue, h: people.Hasher, ids: np.ndarray, portal_unit: np.ndarray,
-                  xlsx_unit: np.ndarray) -> dict[str, np.ndarray]:
+def dossier_flags(plan: Plan, cat: Catalogue, h: people.Hasher, prop: Propensities, ids: np.ndarray,
+                  portal_unit: np.ndarray, xlsx_unit: np.ndarray) -> dict[str, np.ndarray]:
     """Per dossier of `ids`: `portal` (current state from the portal feed), and for each (indicator, definition)
     `den:<i>` and `num:<i>` (booleans, num implies den)."""
     unit = plan.unit[ids]
@@ -66,27 +70,30 @@ def dossier_flags(plan: Plan, cat: Catalogue, h: people.Hasher, ids: np.ndarray,
     returned = seen(EV_RETURN)  # NgayTra
     supp_asked = np.where(portal, seen(EV_SUPP), -1)  # DanhSachHoSoBoSung: portal only
     due = plan.due[ids].astype(np.int64)
-    due = np.where(xlsx_unit[unit], due // DAY * DAY, due)  # XLSX: dd/MM/yyyy, read as midnight
+    due = np.where(xlsx_unit[unit] & (due >= 0), due // DAY * DAY, due)  # XLSX: dd/MM/yyyy, read as midnight
+    no_due = due < 0  # NgayHenTra empty: a procedure without a legal duration
     big = np.iinfo(np.int64).max
     ends = np.stack([np.where(x >= 0, x, big) for x in (processed, returned, refused, supp_asked)])
     end = ends.min(axis=0)
     ended = end < big
     channel = plan.channel[ids]
     online = channel == 2
-    fee_items = cat.fees[plan.proc[ids]] > 0  # every fee has Gia > 0 (FEE_AMOUNTS)
-    paid = online & fee_items & (h.unit(ids, 230) < 0.7)  # DuocThanhToanTrucTuyen in {1, 2}
-    digitised = h.unit(ids, 207) < 0.6  # HoSoCoThanhPhanSoHoa = 1
-    reused = h.unit(ids, 208) < 0.15  # DuocTaiSuDung on every document (there is always one)
-    from_store = h.unit(ids, 209) < 0.1  # DuocLayTuKhoDMQG on every document
-    vneid = online & (h.unit(ids, 220) < 0.85)
-    citizen_db = (h.unit(ids, 241) < 0.35) & (plan.atype[ids] == 1)  # DSKetNoiCSDL holds CSDLQGDC
-    e_result = status == 10  # DanhSachGiayToKetQua: one result with code and path once returned
+    exempt = h.unit(ids, 231) < EXEMPT  # every fee written with Gia = 0
+    fee_items = (cat.fees[plan.proc[ids]] > 0) & ~exempt  # at least one fee with Gia > 0 (FEE_AMOUNTS)
+    paid = online & fee_items & (h.unit(ids, 230) < prop.paid[unit])  # DuocThanhToanTrucTuyen in {1, 2}
+    digitised = h.unit(ids, 207) < prop.digitised[unit]  # HoSoCoThanhPhanSoHoa = 1
+    reused = h.unit(ids, 208) < prop.reused[unit]  # DuocTaiSuDung on every document (there is always one)
+    from_store = h.unit(ids, 209) < prop.from_store[unit]  # DuocLayTuKhoDMQG on every document
+    vneid = online & (h.unit(ids, 220) < prop.vneid[unit])
+    citizen_db = (h.unit(ids, 241) < prop.link_db[unit]) & (plan.atype[ids] == 1)  # DSKetNoiCSDL holds CSDLQGDC
+    # DanhSachGiayToKetQua: one result once returned, with code and path when it has an electronic copy
+    e_result = (status == 10) & (h.unit(ids, 244) < prop.e_link[unit])
     has_file = np.ones(len(ids), dtype=bool)  # 1-3 documents, each with a path, never deleted
     everyone = np.ones(len(ids), dtype=bool)
     spec = {
         ("1.4", "P"): (everyone, portal),  # a portal unit's dossiers are all in the sync feed
-        ("2.1", "P"): (status != 7, np.where(ended, end <= due, due >= WINDOW_END)),
-        ("2.1", "V"): (processed >= 0, processed <= due),
+        ("2.1", "P"): (status != 7, no_due | np.where(ended, end <= due, due >= WINDOW_END)),
+        ("2.1", "V"): (processed >= 0, no_due | (processed <= due)),
         ("3.3", "A"): (everyone, channel == 2),
         ("3.3b", "in_person"): (everyone, channel == 1),
         ("3.3b", "postal"): (everyone, channel == 3),
@@ -116,11 +123,11 @@ def _period_keys(t0: np.ndarray) -> dict[str, np.ndarray]:
             "year": ys}
 
 
-def indicator_frame(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, portal_unit: np.ndarray,
-                    xlsx_unit: np.ndarray) -> pl.DataFrame:
+def indicator_frame(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, prop: Propensities,
+                    portal_unit: np.ndarray, xlsx_unit: np.ndarray) -> pl.DataFrame:
     """One row per (province, grain, key, period) with at least one received dossier and indicator: COLUMNS."""
     ids = counted(plan)
-    flags = dossier_flags(plan, cat, h, ids, portal_unit, xlsx_unit)
+    flags = dossier_flags(plan, cat, h, prop, ids, portal_unit, xlsx_unit)
     t0 = plan.t[0, ids].astype(np.int64)
     cols = {"_unit": plan.unit[ids].astype(np.int64),
             "_period_day": (t0 // DAY).astype(np.int64),
@@ -190,7 +197,7 @@ def _by_grain_and_period(base: pl.DataFrame, units: Units, aggs: list[pl.Expr]) 
     return pl.concat(parts)
 
 
-def indicator_rows(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, portal_unit: np.ndarray,
-                   xlsx_unit: np.ndarray) -> list[list]:
+def indicator_rows(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, prop: Propensities,
+                   portal_unit: np.ndarray, xlsx_unit: np.ndarray) -> list[list]:
     """The manifest's `indicators`: one list per row, in the order of COLUMNS, sorted."""
-    return [list(r) for r in indicator_frame(plan, units, cat, h, portal_unit, xlsx_unit).iter_rows()]
+    return [list(r) for r in indicator_frame(plan, units, cat, h, prop, portal_unit, xlsx_unit).iter_rows()]

@@ -19,6 +19,7 @@ import numpy as np
 import polars as pl
 
 from samples import clock, people
+from samples.propensity import EXEMPT, Propensities
 from samples.clock import DAY, fmt
 from samples.defects import Override
 from samples.dossiers import EV_END, EV_RETURN, EVENT_STATUS, N_EVENTS, Observations, Plan
@@ -79,9 +80,10 @@ class Context:
     field_name: pl.Series
     proc_result: pl.Series
     proc_fee: np.ndarray
+    prop: Propensities
 
     @classmethod
-    def build(cls, plan: Plan, units: Units, cat: Catalogue, seed: int) -> "Context":
+    def build(cls, plan: Plan, units: Units, cat: Catalogue, seed: int, prop: Propensities) -> "Context":
         n_prov = int(units.province_idx.max()) + 1
         is_commune = units.agency_nn == 0
         start = np.array([np.flatnonzero(is_commune & (units.province_idx == p))[0] for p in range(n_prov)])
@@ -95,7 +97,7 @@ class Context:
             unit_place_kind=kind, unit_prov_int=np.asarray([int(c) for c in units.province_code]),
             prov_commune_start=start, prov_commune_count=count, proc_code=s(cat.code), proc_name=s(cat.name),
             field_code=s(cat.field_code), field_name=s(cat.field_name), proc_result=s(cat.result),
-            proc_fee=FEE_AMOUNTS[fee_rng.integers(0, len(FEE_AMOUNTS), len(cat))],
+            proc_fee=FEE_AMOUNTS[fee_rng.integers(0, len(FEE_AMOUNTS), len(cat))], prop=prop,
         )
 
 
@@ -150,7 +152,7 @@ def base_frame(ctx: Context, ids: np.ndarray, k: np.ndarray) -> pl.DataFrame:
     )
 
 
-def _flag(u: np.ndarray, p: float) -> pl.Series:
+def _flag(u: np.ndarray, p: np.ndarray) -> pl.Series:
     return pl.Series(np.where(u < p, "1", "0"), dtype=pl.String)
 
 
@@ -163,18 +165,25 @@ def portal_frame(ctx: Context, ids: np.ndarray, k: np.ndarray) -> pl.DataFrame:
     u_form = h.unit(ids, 210)
     result_form = np.where(ctx.plan.channel[ids] == 3, "2", np.where(
         online, np.where(u_form < 0.5, "3", np.where(u_form < 0.9, "1", "2")), np.where(u_form < 0.9, "1", "2")))
+    unit, pr = ctx.plan.unit[ids], ctx.prop
+    e_link = h.unit(ids, 244) < pr.e_link[unit]  # the result (once returned) has an electronic copy
+    result_form = np.where(~e_link & (result_form == "3"), "1", result_form)  # no electronic copy to send
+    # Each flag: the dossier's own draw below its unit's propensity (samples/propensity.py).
     fee_u = h.unit(ids, 230)
-    paid = online & (ctx.cat.fees[ctx.plan.proc[ids]] > 0) & (fee_u < 0.7)
+    exempt = h.unit(ids, 231) < EXEMPT  # every fee written with Gia = 0, nothing to pay
+    p_paid = pr.paid[unit]
+    paid = online & (ctx.cat.fees[ctx.plan.proc[ids]] > 0) & ~exempt & (fee_u < p_paid)
     b = b.with_columns(
         doc_id0=pl.Series(h(ids, 201)).cast(pl.String), doc_id1=pl.Series(h(ids, 202)).cast(pl.String),
         doc_id2=pl.Series(h(ids, 203)).cast(pl.String), n_docs=pl.Series(n_docs),
         doc_name0=people.pick(DOC_FIRST, h(ids, 204)), doc_name1=people.pick(DOC_SECOND, h(ids, 205)),
-        doc_name2=people.pick(DOC_THIRD, h(ids, 206)), digitised=_flag(h.unit(ids, 207), 0.6),
-        reused=_flag(h.unit(ids, 208), 0.15), from_store=_flag(h.unit(ids, 209), 0.1),
+        doc_name2=people.pick(DOC_THIRD, h(ids, 206)), digitised=_flag(h.unit(ids, 207), pr.digitised[unit]),
+        reused=_flag(h.unit(ids, 208), pr.reused[unit]), from_store=_flag(h.unit(ids, 209), pr.from_store[unit]),
         result_form=pl.Series(result_form, dtype=pl.String),
-        paid=pl.Series(np.where(paid, np.where(fee_u < 0.55, "1", "2"), "0"), dtype=pl.String),
-        vneid=pl.Series(np.where(online & (h.unit(ids, 220) < 0.85), "1", "0"), dtype=pl.String),
-        other_file=pl.Series(h.unit(ids, 240) < 0.08), link_db=pl.Series(h.unit(ids, 241) < 0.35),
+        paid=pl.Series(np.where(paid, np.where(fee_u < p_paid * (0.55 / 0.7), "1", "2"), "0"), dtype=pl.String),
+        vneid=pl.Series(np.where(online & (h.unit(ids, 220) < pr.vneid[unit]), "1", "0"), dtype=pl.String),
+        other_file=pl.Series(h.unit(ids, 240) < 0.08), link_db=pl.Series(h.unit(ids, 241) < pr.link_db[unit]),
+        exempt=pl.Series(exempt), e_link=pl.Series(e_link),
         other_id=pl.Series(h(ids, 242)).cast(pl.String), result_id=pl.Series(h(ids, 243)).cast(pl.String),
         online=pl.Series(online),
     )
@@ -194,9 +203,11 @@ def portal_frame(ctx: Context, ids: np.ndarray, k: np.ndarray) -> pl.DataFrame:
         TaiLieuNop=list_of(b, [doc(0), doc(1), doc(2)], c("n_docs")),
         DanhSachLePhi=list_of(b, [
             pl.struct(TenPhiLePhi=pl.lit("Lệ phí ") + c("proc_name").str.slice(0, 60), MaPhiLePhi="LP." + c("proc_code"),
-                      HinhThucThu=fee_form, Gia=c("fee").cast(pl.String), LoaiPhiLePhi=pl.lit("2")),
+                      HinhThucThu=fee_form, Gia=pl.when(c("exempt")).then(pl.lit("0")).otherwise(c("fee").cast(pl.String)),
+                      LoaiPhiLePhi=pl.lit("2")),
             pl.struct(TenPhiLePhi=pl.lit("Phí thẩm định hồ sơ"), MaPhiLePhi="PTD." + c("proc_code"), HinhThucThu=fee_form,
-                      Gia=(c("fee") * 2).cast(pl.String), LoaiPhiLePhi=pl.lit("1")),
+                      Gia=pl.when(c("exempt")).then(pl.lit("0")).otherwise((c("fee") * 2).cast(pl.String)),
+                      LoaiPhiLePhi=pl.lit("1")),
         ], c("fee_items")),
     )
     returned = c("status") == 10
@@ -237,8 +248,10 @@ def portal_frame(ctx: Context, ids: np.ndarray, k: np.ndarray) -> pl.DataFrame:
         )]).list.head((c("supp_asked") >= 0).cast(pl.Int32)),
         DanhSachGiayToKetQua=pl.concat_list([pl.struct(
             TenGiayTo=c("result_name"), MaThanhPhanHoSo=c("proc_code") + ".KQ", GiayToId=c("result_id"),
-            DuongDanTepTinKetQua=pl.lit("/upload/ketqua/") + fmt("returned", "%Y/%m/%d") + "/" + c("result_id") + ".pdf",
-            MaGiayToKetQua="KQ." + c("code"),
+            # a paper-only result: listed, but with no electronic code nor file
+            DuongDanTepTinKetQua=pl.when(c("e_link")).then(
+                pl.lit("/upload/ketqua/") + fmt("returned", "%Y/%m/%d") + "/" + c("result_id") + ".pdf").otherwise(pl.lit("")),
+            MaGiayToKetQua=pl.when(c("e_link")).then("KQ." + c("code")).otherwise(pl.lit("")),
         )]).list.head(returned.cast(pl.Int32)),
         NoiNopHoSo=place, HoSoCoThanhPhanSoHoa=c("digitised"), TaiKhoanDuocXacThucVoiVNeID=c("vneid"),
         DuocThanhToanTrucTuyen=c("paid"), NgayTuChoi=fmt("refused"),

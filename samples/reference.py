@@ -277,6 +277,10 @@ FIELDS: tuple[tuple, ...] = (
         "Công nhận hòa giải viên", "Thực hiện hỗ trợ khi hòa giải viên gặp tai nạn hoặc rủi ro")),
 )
 
+# Procedures with no legal duration: a notification is acknowledged, not decided; reception of citizens and the
+# handling of letters have no promised date. Their dossiers are written with an empty NgayHenTra.
+NO_DUE_PREFIXES = ("Thông báo", "Trình báo", "Tiếp công dân", "Xử lý đơn thư", "Tiếp nhận yêu cầu giải trình",
+                   "Tiếp nhận, xử lý phản ánh")
 VERBS_ALL = ("Cấp", "Cấp lại", "Điều chỉnh", "Gia hạn")
 VERBS_TWO = ("Cấp", "Cấp lại")
 
@@ -414,6 +418,7 @@ class Catalogue:
     financial: np.ndarray  # bool: may wait on a financial obligation (status 6)
     result: list[str]  # name of the result document
     weight: np.ndarray  # popularity within its unit's catalogue
+    no_due: np.ndarray  # bool: no legal duration (notifications, citizen reception): dossiers carry no due date
 
     def __len__(self) -> int:
         return len(self.code)
@@ -483,6 +488,7 @@ def build_catalogue(rng: np.random.Generator) -> Catalogue:
         days=arr([float(r[5]) for r in rows]), fees=arr([r[6] for r in rows]).astype(np.int8),
         org_share=arr([r[7] for r in rows]), financial=arr([r[8] for r in rows]).astype(bool),
         result=pick([r[9] for r in rows]), weight=arr(weight),
+        no_due=arr([r[0].startswith(NO_DUE_PREFIXES) for r in rows]).astype(bool),
     )
 
 

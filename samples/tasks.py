@@ -5,7 +5,10 @@
 - tasks/nhiem-vu-tinh-20250806.csv: 23 province-level tasks, 14 done and 9 in progress within their deadline (P7).
 - tasks/xep-hang-tinh.csv: 34 provinces at both dates. Nghệ An's values come from the generated records (online
   ratio) and the nq57 snapshots (share of tasks done); the other 33 are drawn around them so that Nghệ An ranks as
-  P2 (25 -> 20) and P6 (22 -> 20), with no other province within 0.05 of it.
+  P2 (25 -> 20) and P6 (22 -> 20), with no other province within 0.05 of it. An other province that has records in
+  the world (`generate_world(provinces=N)`) gets an online ratio its records can give exactly: its values are drawn
+  first (`online_snapshot`), as online counts of its received dossiers before each cut, and its plan is then built
+  to those counts (dossiers.finish_province); the file writes the ratio of the counts.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
@@ -138,10 +142,12 @@ def write_province_tasks(out: Path, rng: np.random.Generator) -> dict[str, int]:
 
 
 def _others_around(rng: np.random.Generator, home: tuple[Decimal, Decimal], ranks: tuple[int, int], n_others: int,
-                   lo: float, hi: float, monotone: bool) -> np.ndarray:
+                   lo: float, hi: float, monotone: bool,
+                   quantize: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Values (n_others x 2 dates) that put `home` at ranks[0] then ranks[1] (descending), none within 0.05 of it.
     Three groups: above at both dates, overtaken by home between the dates, below at both. A province's first
-    value is its second one moved a little (never above it when `monotone`: done tasks stay done)."""
+    value is its second one moved a little (never above it when `monotone`: done tasks stay done). `quantize` moves
+    the drawn values to values the provinces can take (the ratio of whole counts); the ranks are checked after it."""
     v1, v2 = float(home[0]), float(home[1])
     above, overtaken = ranks[1] - 1, ranks[0] - ranks[1]
     below = n_others - above - overtaken
@@ -157,18 +163,56 @@ def _others_around(rng: np.random.Generator, home: tuple[Decimal, Decimal], rank
         if monotone:
             x1 = np.minimum(x1, x2)
         x = np.round(np.clip(np.c_[x1, x2], 0, 100), 2)
+        if quantize is not None:
+            x = quantize(x)
+        cents = np.round(x * 100).astype(np.int64)  # compared in hundredths: the file's two decimals, exactly
         ok = all(
-            int(np.sum(x[:, d] > float(home[d]))) == ranks[d] - 1 and np.all(np.abs(x[:, d] - float(home[d])) > 0.05)
+            int(np.sum(cents[:, d] > int(home[d] * 100))) == ranks[d] - 1
+            and np.all(np.abs(cents[:, d] - int(home[d] * 100)) > 5)
             for d in (0, 1)) and (not monotone or np.all(x[:, 0] <= x[:, 1]))
         if ok:
             return x
     raise ValueError("could not place the other provinces around the home province's values")
 
 
+def snapshot_counts(values: tuple[float, float], received: tuple[int, int]) -> tuple[int, int]:
+    """Online counts (before the mid cut, in all) nearest to the ratios `values` (%), for (received before the mid
+    cut, received in all): within what the dossiers allow."""
+    n1, n = received
+    o1 = min(max(int(round(values[0] * n1 / 100)), 0), n1)
+    o = min(max(int(round(values[1] * n / 100)), o1), o1 + n - n1)
+    return o1, o
+
+
+def online_snapshot(rng: np.random.Generator, home_online: tuple[Decimal, Decimal],
+                    received: list[tuple[int, int] | None]) -> tuple[list[tuple[str, str]], list[tuple[int, int] | None]]:
+    """The other provinces' online ratios at both dates, in code order (strings with two decimals), and for each
+    province with records (`received`: its dossiers received before the mid cut and in all, None without records)
+    the online counts that give exactly those ratios."""
+    if any(r is not None and r[0] == 0 for r in received):
+        raise ValueError("a province has no dossier received before the first snapshot (scale too small?)")
+
+    def quantize(x: np.ndarray) -> np.ndarray:
+        q = x.copy()
+        for j, r in enumerate(received):
+            if r is not None:
+                o1, o = snapshot_counts((x[j, 0], x[j, 1]), r)
+                q[j] = [float(pct(o1, r[0])), float(pct(o, r[1]))]
+        return q
+
+    x = _others_around(rng, home_online, RANKS["online"], len(received), 45.0, 96.0, monotone=False, quantize=quantize)
+    counts = [None if r is None else snapshot_counts((x[j, 0], x[j, 1]), r) for j, r in enumerate(received)]
+    for c, r, v in zip(counts, received, x):  # the counts give back the values written
+        assert c is None or (pct(c[0], r[0]), pct(c[1], r[1])) == (Decimal(f"{v[0]:.2f}"), Decimal(f"{v[1]:.2f}"))
+    return [(f"{a:.2f}", f"{b:.2f}") for a, b in x], counts
+
+
 def write_ranking(out: Path, rng: np.random.Generator, provinces: list[tuple[str, str]],
-                  home_online: tuple[Decimal, Decimal], home_tasks: tuple[Decimal, Decimal]) -> tuple[dict[str, int], dict]:
+                  home_online: tuple[Decimal, Decimal], home_tasks: tuple[Decimal, Decimal],
+                  online: list[tuple[str, str]]) -> tuple[dict[str, int], dict, list[tuple[str, str]]]:
+    """The national snapshot; `online`: the other provinces' online ratios (online_snapshot). Returns the records
+    written, the home province's ranks, and the other provinces' commune-task values (code order)."""
     others = [p for p in provinces if p[0] != HOME]
-    online = _others_around(rng, home_online, RANKS["online"], len(others), 45.0, 96.0, monotone=False)
     tasks = _others_around(rng, home_tasks, RANKS["commune_tasks"], len(others), 55.0, 100.0, monotone=True)
     rows = []
     for d, snap in enumerate((clock.MID_SNAPSHOT, clock.FINAL_SNAPSHOT)):
@@ -177,11 +221,12 @@ def write_ranking(out: Path, rng: np.random.Generator, provinces: list[tuple[str
             if code == HOME:
                 o, t = home_online[d], home_tasks[d]
             else:
-                o, t = f"{online[j, d]:.2f}", f"{tasks[j, d]:.2f}"
+                o, t = online[j][d], f"{tasks[j, d]:.2f}"
                 j += 1
             rows.append([_ddmmyyyy(snap), code, name, str(o), str(t)])
     rel = "tasks/xep-hang-tinh.csv"
     n = write_csv(out / rel, ["Ngày", "Mã tỉnh", "Tên tỉnh", "Tỷ lệ nộp trực tuyến (%)",
                               "Tỷ lệ hoàn thành nhiệm vụ cấp xã (%)"], rows)
     return {rel: n}, {"online": dict(zip(("2025-07-22", "2025-08-06"), RANKS["online"])),
-                      "commune_tasks": dict(zip(("2025-07-22", "2025-08-06"), RANKS["commune_tasks"]))}
+                      "commune_tasks": dict(zip(("2025-07-22", "2025-08-06"), RANKS["commune_tasks"]))}, \
+        [(f"{a:.2f}", f"{b:.2f}") for a, b in tasks]

@@ -2,6 +2,7 @@
 
 - `world_dir`: the full world (scale 1, default seed): the report's exact figures; ~25 s and ~1.5 GB of files.
 - `small_world_dir`: scale 0.01, for fast tests of shapes, defects and the manifest.
+- `national_world_dir`: all 34 provinces (`provinces=33`) at scale 0.005: the national snapshot against records.
 """
 
 from __future__ import annotations
@@ -24,4 +25,11 @@ def world_dir(tmp_path_factory) -> Path:
 def small_world_dir(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("small_world") / "landing"
     generate_world(out, scale=0.01)
+    return out
+
+
+@pytest.fixture(scope="session")
+def national_world_dir(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("national_world") / "landing"
+    generate_world(out, scale=0.005, provinces=33)
     return out

@@ -5,6 +5,7 @@ manifest gives and every period, exactly; the national ranking recomputed here f
 from __future__ import annotations
 
 import csv
+import json
 from collections import defaultdict
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -68,20 +69,30 @@ def expected_ranks(expected: dict[tuple, tuple[int, int, int]], published: dict[
 
 
 @pytest.fixture(scope="module")
-def national_run(tmp_path_factory):
-    """A world of three provinces at scale 0.01, loaded by one `hoso run`."""
-    landing = tmp_path_factory.mktemp("national") / "landing"
+def three_provinces_run(tmp_path_factory):
+    """A world of three provinces at scale 0.01 (the snapshot file names 31 more), loaded by one `hoso run`."""
+    landing = tmp_path_factory.mktemp("three") / "landing"
     manifest = generate_world(landing, scale=0.01, provinces=2)
     settings = make_settings(landing.parent, landing)
     run(settings)
     return settings, manifest
 
 
-def test_every_indicator_at_every_grain_and_period_is_the_manifests(national_run):
-    settings, manifest = national_run
+@pytest.fixture(scope="module")
+def national_run(national_world_dir, tmp_path_factory):
+    """The national world: the 34 provinces at scale 0.005, loaded by one `hoso run`."""
+    settings = make_settings(tmp_path_factory.mktemp("national_run"), national_world_dir)
+    run(settings)
+    return settings, json.loads((national_world_dir / "manifest.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("world", ["three_provinces_run", "national_run"])
+def test_every_indicator_at_every_grain_and_period_is_the_manifests(world, request):
+    settings, manifest = request.getfixturevalue(world)
     expected = manifest_rows(manifest)
     provinces = {k[0] for k in expected}
-    assert len(provinces) == 3 and {k[1] for k in expected} == {"province", "province_agencies", "communes", "unit"}
+    assert len(provinces) == (3 if world == "three_provinces_run" else 34)
+    assert {k[1] for k in expected} == {"province", "province_agencies", "communes", "unit"}
     got = mart_rows(settings.analytics_db, ("province", "province_agencies", "communes", "unit"),
                     manifest["home_province"])
     assert set(got) == set(expected), (sorted(set(got) - set(expected))[:5], sorted(set(expected) - set(got))[:5])
@@ -93,8 +104,9 @@ def test_every_indicator_at_every_grain_and_period_is_the_manifests(national_run
     assert len({pct(n, d) for n, d, _ in window.values()}) == len(window)
 
 
-def test_the_national_ranking_of_each_indicator_is_recomputed_from_records(national_run):
-    settings, manifest = national_run
+def test_the_national_ranking_of_each_indicator_is_recomputed_from_records(three_provinces_run):
+    """Three provinces with records; for the window's online ratio the 31 others of the snapshot file take part."""
+    settings, manifest = three_provinces_run
     published = published_online(settings.landing_dir)
     ranks = expected_ranks(manifest_rows(manifest), published)
     con = duckdb.connect(str(settings.analytics_db), read_only=True)
@@ -113,3 +125,23 @@ def test_the_national_ranking_of_each_indicator_is_recomputed_from_records(natio
     published = [r for r in rows if not r[7]]
     assert {(r[0], r[2], r[3]) for r in published} == {("window", "3.3", "A")}
     assert snapshot_provinces == 34 == len(published) + 3
+
+
+def test_the_national_ranking_from_the_34_provinces_records(national_run):
+    """Every province has records: every rank comes from them, and on the window's online ratio they agree with the
+    national snapshot file's latest ranks (its values were planned from the same records)."""
+    settings, manifest = national_run
+    ranks = expected_ranks(manifest_rows(manifest), {})
+    published = published_online(settings.landing_dir)
+    con = duckdb.connect(str(settings.analytics_db), read_only=True)
+    try:
+        rows = con.execute(
+            "SELECT period_type, period_key, indicator, definition, province_code, value_pct, rank, from_records "
+            "FROM marts.indicator_ranking").fetchall()
+    finally:
+        con.close()
+    assert all(r[7] for r in rows)
+    assert {r[:5]: (r[5], r[6]) for r in rows} == ranks
+    window = {r[4]: r[6] for r in rows if r[:4] == ("window", "window", "3.3", "A")}
+    file_rank = {p: 1 + sum(1 for v in published.values() if v > value) for p, value in published.items()}
+    assert len(window) == 34 and window == file_rank

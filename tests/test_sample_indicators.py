@@ -206,3 +206,65 @@ def test_full_world_indicators_match_the_files(world_dir):
     for month in sorted({f"{d['received']:%Y-%m}" for d in ds if d["province_code"] == HOME}):
         got = _recount(ds, lambda d: d["province_code"] == HOME and f"{d['received']:%Y-%m}" == month)
         _compare(got, _manifest(m, HOME, "province", HOME, "month", month))
+
+
+# ---------------------------------------------------------------- realistic spreads, and the national world
+
+
+def _ratio(c: tuple[int, int, int]) -> float | None:
+    return c[0] / c[1] if c[1] else None
+
+
+def test_units_spread_around_the_targets(small_world_dir, dossiers):
+    """Read from the files: communes far below the 80% full score of 4.2 and 4.3 and others above it, agencies with
+    no fee-bearing dossier (3.6 denominator 0), dossiers without a due date, results without an electronic copy,
+    late and open dossiers."""
+    home = [d for d in dossiers if d["province_code"] == HOME and _in_window(d)]
+    units = {d["unit_code"]: d["level"] for d in home}
+    portal_units = {d["unit_code"] for d in home if d["source_rank"] == 2}
+    per_unit = {u: _recount(home, lambda d, u=u: d["unit_code"] == u) for u in units}
+    communes = [u for u in portal_units if units[u] == "commune" and per_unit[u][("4.2", "P")][1] >= 8]
+    r42 = [_ratio(per_unit[u][("4.2", "P")]) for u in communes]
+    r43 = [_ratio(per_unit[u][("4.3", "P")]) for u in communes]
+    assert min(r42) < 0.5 and max(r42) >= 0.8 and min(r43) < 0.5 and max(r43) >= 0.8, (min(r42), max(r43))
+    agencies = [u for u in units if units[u] == "province"]
+    no_fee = [u for u in agencies if per_unit[u][("3.6", "P")][1] == 0]
+    assert no_fee and len(no_fee) < len(agencies)
+    paid = [_ratio(per_unit[u][("3.6", "P")]) for u in agencies if per_unit[u][("3.6", "P")][1] >= 10]
+    assert max(paid) - min(paid) > 0.3
+    assert any(d["due"] is None for d in home if d["level"] == "commune")
+    assert any(d["due"] is None for d in home if d["level"] == "province")
+    assert all(d["due"] is not None for d in home if d["record"] and d["record"]["MaTTHC"] and
+               not d["record"]["TenTTHC"].startswith(("Thông báo", "Trình báo", "Tiếp", "Xử lý đơn thư")))
+    returned = [d["record"] for d in home if d["record"] and d["status"] == 10]
+    paper = [r for r in returned if not any(x["MaGiayToKetQua"] and x["DuongDanTepTinKetQua"]
+                                            for x in r["DanhSachGiayToKetQua"])]
+    assert 0 < len(paper) < len(returned) and all(r["DanhSachGiayToKetQua"] for r in paper)
+    exempt = [d for d in home if d["record"] and d["record"]["DanhSachLePhi"]
+              and all(x["Gia"] == "0" for x in d["record"]["DanhSachLePhi"])]
+    assert exempt
+    late = [d for d in home if d["due"] is not None and d["processed"] is not None and d["processed"] > d["due"]]
+    open_ = [d for d in home if d["processed"] is None and d["status"] not in (3, 7, 10)]
+    assert late and open_
+
+
+def test_national_world_indicators_match_the_files(national_world_dir):
+    """Every province of the national world: the window's indicators at the province grain, recomputed from the
+    files, equal the manifest's; the provinces are not alike."""
+    m = json.loads((national_world_dir / "manifest.json").read_text(encoding="utf-8"))
+    ds = read_dossiers(national_world_dir)
+    got: dict[str, dict] = defaultdict(lambda: {key: [0, 0, 0] for key in INDICATORS})
+    for d in ds:
+        if not _in_window(d):
+            continue
+        for key, (den, num) in _flags(d).items():
+            if den:
+                c = got[d["province_code"]][key]
+                c[0] += bool(num)
+                c[1] += 1
+                c[2] += d["source_rank"] == 1
+    assert len(got) == 34
+    for pc, counts in got.items():
+        _compare({k: tuple(v) for k, v in counts.items()}, _manifest(m, pc, "province", pc, "window", "window"))
+    digitised = sorted(_ratio(tuple(c[("4.3", "P")])) for c in got.values())
+    assert digitised[-1] - digitised[0] > 0.05

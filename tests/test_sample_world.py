@@ -599,3 +599,53 @@ def test_embedded_communes_match_the_official_list():
     with official.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [(int(r["stt_cv1027"]), r["ma_xa"], r["ten_day_du"], r["loai"]) for r in rows] == list(COMMUNES)
+
+
+# ---------------------------------------------------------------- the national world: 34 provinces with records
+
+
+def test_national_world_agrees_with_its_snapshot_file(national_world_dir):
+    """`provinces=33`: the 34 provinces with their real codes and names, each one's online ratio in the national
+    snapshot file recomputed from its records at both dates, and Nghệ An's ranks still those of the report."""
+    from vietnam_provinces import Province
+
+    landing = national_world_dir
+    units = read_csv(landing / "reference/units.csv")
+    names = {u["province_code"]: u["province_name"] for u in units}
+    real = {f"{int(p.code):02d}": p.name for p in Province.iter_all()}
+    assert set(names) == set(real) and len(names) == 34
+    for code, name in names.items():  # the package's name, with "Tỉnh" before a province (not a city)
+        assert name == real[code] or name == f"Tỉnh {real[code]}", (code, name)
+    rows = read_csv(landing / "tasks/xep-hang-tinh.csv")
+    assert {r["Mã tỉnh"]: r["Tên tỉnh"] for r in rows} == names
+    manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
+    con = load_world(landing)
+    try:
+        for day, iso, cut in (("22/07/2025", "2025-07-22", datetime(2025, 7, 22, 16)), ("06/08/2025", "2025-08-06", AS_OF)):
+            recomputed = {pc: pct(o, n) for pc, n, o in con.execute(
+                "SELECT province_code, count(*), count(*) FILTER (WHERE channel = '2') FROM universe "
+                "WHERE received < ? GROUP BY ALL", [cut]).fetchall()}
+            in_file = {r["Mã tỉnh"]: Decimal(r["Tỷ lệ nộp trực tuyến (%)"]) for r in rows if r["Ngày"] == day}
+            assert len(recomputed) == 34 and recomputed == in_file, day
+            planned = {pc: Decimal(cu["snapshot_values"]["online_ratio_pct"][iso])
+                       for pc, cu in manifest["clean_universe"].items()}
+            assert planned == in_file, day
+            tasks_planned = {pc: Decimal(cu["snapshot_values"]["commune_task_pct"][iso])
+                             for pc, cu in manifest["clean_universe"].items()}
+            assert tasks_planned == {r["Mã tỉnh"]: Decimal(r["Tỷ lệ hoàn thành nhiệm vụ cấp xã (%)"])
+                                     for r in rows if r["Ngày"] == day}, day
+        for pc in ("40", "01", "96"):  # the slices of a few provinces are those of the manifest
+            s = slices(con, pc)
+            cu = manifest["clean_universe"][pc]
+            assert (s["all"], s["province"], s["commune"]) == (cu["all"], cu["province_level"], cu["commune_level"])
+    finally:
+        con.close()
+    p = published(landing)
+    r = ranks(landing)
+    assert r["06/08/2025"]["online"][0] == p["P2_rank"]
+    assert r["22/07/2025"]["online"][0] - r["06/08/2025"]["online"][0] == p["P2_rank_change"]
+    assert r["06/08/2025"]["tasks"][0] == p["P6_rank"]
+    assert r["22/07/2025"]["tasks"][0] - r["06/08/2025"]["tasks"][0] == p["P6_rank_change"]
+    assert all(r[day][k][2] > 0.05 for day in r for k in ("online", "tasks"))
+    ratios = {Decimal(x["Tỷ lệ nộp trực tuyến (%)"]) for x in rows if x["Ngày"] == "06/08/2025"}
+    assert len(ratios) > 30 and max(ratios) - min(ratios) > 20  # the provinces differ
