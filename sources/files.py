@@ -69,8 +69,12 @@ def _gzip_error(relpath: str, error: BaseException, at: int) -> SourceError:
         what = "the CRC check failed (the content is corrupt)"
     elif "length" in str(error).lower():
         what = "the length check failed (the content is corrupt)"
-    else:
+    elif "compression method" in str(error).lower():
+        what = "an unknown compression method (gzip files use deflate)"
+    elif "not a gzipped file" in str(error).lower():
         what = "not a valid gzip stream after the first member (trailing bytes that are not gzip)"
+    else:
+        what = "not a valid gzip stream"
     return SourceError(relpath, f"damaged gzip file: {what}, after {at:,} bytes of content: not read")
 
 
@@ -190,16 +194,23 @@ def last_byte(path: Path, relpath: str, size: int, skip: bytes) -> bytes:
 
 def read_content(path: Path, relpath: str, size: int) -> Path | bytes:
     """What a reader that takes a path or bytes (Polars) is given: the path of a plain file; the decompressed bytes
-    of a `.gz` file, at most `size` bytes (the size content_size found: a file that grew since is refused)."""
+    of a `.gz` file, at most `size` bytes (the size content_size found: a file that grew since is refused). Holding
+    them costs up to twice `size` for a moment (the buffer, then the bytes object Polars takes)."""
     if not is_gzip_name(relpath):
         return path
     stream = _Content(path, relpath, size, lambda n: SourceError(
         relpath, "the file changed while it was read (more content than measured): not read"))
+    out = bytearray(size)
+    view = memoryview(out)
+    filled = 0
     try:
-        out = bytearray()
-        buffer = bytearray(_BLOCK)
-        while n := stream.readinto(buffer):
-            out += buffer[:n]
+        while filled < size and (n := stream.readinto(view[filled:filled + _BLOCK])):
+            filled += n
+        if filled == size:
+            stream.readinto(bytearray(1))  # raises when there is more content than measured
     finally:
+        view.release()
         stream.close()
+    if filled != size:
+        raise SourceError(relpath, "the file changed while it was read (less content than measured): not read")
     return bytes(out)

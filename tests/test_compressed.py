@@ -129,11 +129,13 @@ NOT_GZIP_TEXT = ("not a gzip file despite its .gz name: the file does not start 
         (_flip_crc, "damaged gzip file: the CRC check failed (the content is corrupt)"),
         (lambda g: g + b"garbage after the stream", "damaged gzip file: not a valid gzip stream after the first "
                                                       "member (trailing bytes that are not gzip)"),
+        (lambda g: g[:2] + b"\x09" + g[3:], "damaged gzip file: an unknown compression method (gzip files use "
+                                             "deflate), after 0 bytes of content: not read"),
         (lambda g: b"", "empty file (0 bytes), expected"),
         (lambda g: gz(b""), "empty file (0 bytes once decompressed), expected"),
     ],
     ids=["truncated", "truncated-trailer", "plain-named-gz", "png-named-gz", "crc", "trailing-garbage",
-         "empty-file", "empty-content"],
+         "unknown-method", "empty-file", "empty-content"],
 )
 def test_a_damaged_gzip_is_refused_with_its_reason(tmp_path: Path, relpath: str, good: bytes, damage,
                                                    expected: str) -> None:
