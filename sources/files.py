@@ -60,7 +60,9 @@ def duckdb_compression(relpath: str) -> str:
 
 
 def _gzip_error(relpath: str, error: BaseException, at: int) -> SourceError:
-    """A damaged gzip stream, in one line naming the position (bytes of content read before the damage)."""
+    """A damaged gzip stream, in one line naming the position: the content is decompressed in blocks of up to 1 MB,
+    and the damage lies in the block that starts at byte `at` of the content or later (a CRC or length failure is
+    found at the end of a member)."""
     if isinstance(error, EOFError):
         what = "the compressed data ends before the end of the gzip stream (a truncated file?)"
     elif isinstance(error, zlib.error):
@@ -75,7 +77,7 @@ def _gzip_error(relpath: str, error: BaseException, at: int) -> SourceError:
         what = "not a valid gzip stream after the first member (trailing bytes that are not gzip)"
     else:
         what = "not a valid gzip stream"
-    return SourceError(relpath, f"damaged gzip file: {what}, after {at:,} bytes of content: not read")
+    return SourceError(relpath, f"damaged gzip file: {what}, at or after byte {at:,} of the content: not read")
 
 
 class _Content(io.RawIOBase):

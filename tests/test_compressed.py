@@ -130,7 +130,7 @@ NOT_GZIP_TEXT = ("not a gzip file despite its .gz name: the file does not start 
         (lambda g: g + b"garbage after the stream", "damaged gzip file: not a valid gzip stream after the first "
                                                       "member (trailing bytes that are not gzip)"),
         (lambda g: g[:2] + b"\x09" + g[3:], "damaged gzip file: an unknown compression method (gzip files use "
-                                             "deflate), after 0 bytes of content: not read"),
+                                             "deflate), at or after byte 0 of the content: not read"),
         (lambda g: b"", "empty file (0 bytes), expected"),
         (lambda g: gz(b""), "empty file (0 bytes once decompressed), expected"),
     ],
@@ -148,7 +148,7 @@ def test_a_corrupt_deflate_stream_is_refused(tmp_path: Path, relpath: str, good:
     data = gz(good * 50)
     message = refusal(tmp_path, relpath + ".gz", _corrupt_body(data))
     assert message.startswith(f"{relpath}.gz: damaged gzip file: "), message
-    assert "bytes of content: not read" in message
+    assert " of the content: not read" in message
     with pytest.raises((zlib.error, gzip.BadGzipFile, EOFError)):
         gzip.decompress(_corrupt_body(data))  # the damage is real
 
