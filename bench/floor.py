@@ -6,7 +6,8 @@ One statement per export kind over all its files: `read_json(format='array')` wi
 batches (the nested lists as STRUCT[] columns, not unnested) and `read_csv` with explicit all-VARCHAR columns for the
 provincial, task and reference CSV files. The provincial XLSX exports are not read (DuckDB has no XLSX reader
 without the excel extension; they are a few hundred rows of every world). `--day` reads only the files whose name
-carries that date (the increment floor). Prints one JSON line: {"records": n, "seconds": s, "tables": {...}}.
+carries that date (the increment floor). Gzip-compressed exports (`hoso-*.json.gz`, `*.csv.gz`, `hoso sample --gzip`) are
+read too, DuckDB decompressing them by their suffix. Prints one JSON line: {"records": n, "seconds": s, "tables": {...}}.
 """
 
 from __future__ import annotations
@@ -58,7 +59,8 @@ def portal_columns() -> dict[str, str]:
 
 def load(landing: Path, db: str, day: str | None = None) -> dict:
     def files(pattern: str) -> list[str]:
-        found = sorted(str(p) for p in landing.glob(pattern))
+        # a gzip-compressed export (`<name>.gz`) is read as well: DuckDB decompresses by the .gz suffix
+        found = sorted(str(p) for p in (*landing.glob(pattern), *landing.glob(pattern + ".gz")))
         return [f for f in found if day is None or day in Path(f).name]
 
     con = duckdb.connect(db)

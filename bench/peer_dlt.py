@@ -13,6 +13,8 @@ Run by the dlt venv's python (never the project's .venv: dlt is not a project de
   the floor);
 - tasks/*.csv: replaced per run.
 
+Gzip-compressed exports (`<name>.gz`, `hoso sample --gzip`) are read too, decompressed in memory.
+
 Files already loaded (by relative path and size, kept in dlt's resource state) are skipped, so a second run over the
 same folder loads nothing and one more day loads only that day. Load files are Parquet (pyarrow). No validation, no lineage, no pseudonymisation.
 Prints one JSON line: {"records": n, "seconds": s, "files": n, "dlt": version, "duckdb": version}.
@@ -22,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import csv
+import gzip
+import io
 import json
 import re
 import sys
@@ -31,11 +35,16 @@ from pathlib import Path
 import dlt
 import duckdb
 
-BATCH = re.compile(r"(\d{8})-(\d{2})\.json$")
+BATCH = re.compile(r"(\d{8})-(\d{2})\.json(?:\.gz)?$")
 
 
 def _files(landing: Path, pattern: str) -> list[Path]:
-    return sorted(landing.glob(pattern))
+    """The files of `pattern`, and their gzip-compressed versions (`<name>.gz`, `hoso sample --gzip`)."""
+    return sorted([*landing.glob(pattern), *landing.glob(pattern + ".gz")])
+
+
+def _read_bytes(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.name.endswith(".gz") else path.read_bytes()
 
 
 def _new(state: dict, landing: Path, path: Path) -> bool:
@@ -62,11 +71,11 @@ def make_source(landing: Path, counts: dict):
             yield rows
 
     def json_rows(path: Path) -> list[dict]:
-        return json.loads(path.read_bytes())
+        return json.loads(_read_bytes(path))
 
     def csv_rows(path: Path) -> list[dict]:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            return list(csv.DictReader(fh))
+        text = _read_bytes(path).decode("utf-8-sig")
+        return list(csv.DictReader(io.StringIO(text, newline="")))
 
     def batch_rows(path: Path) -> list[dict]:
         m = BATCH.search(path.name)

@@ -25,6 +25,10 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
     t0 = time.perf_counter()
     manifest = generate_world(out, seed=args.seed, scale=args.scale, provinces=args.provinces,
                               progress=None if args.quiet else say)
+    if getattr(args, "gzip", False):  # `hoso demo` has no --gzip
+        from samples.compress import compress_world
+
+        manifest = compress_world(out)
     took = time.perf_counter() - t0
     print("\n".join(summary_lines(manifest)))
     size = sum(p.stat().st_size for p in out.rglob("*") if p.is_file())
@@ -112,6 +116,9 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--provinces", type=int, default=0, help="add N synthetic provinces (for benchmarks)")
     s.add_argument("--seed", type=int, default=20250806)
     s.add_argument("--out", help="folder to write (default: HOSO_LANDING_DIR)")
+    s.add_argument("--gzip", action="store_true",
+                   help="gzip every dated CSV and JSON export in place (name.gz), as transfers deliver them; the "
+                   "manifest names the compressed files")
     r = sub.add_parser("run", parents=[common],
                        help="materialize everything the landing folder holds, then print the headline")
     r.add_argument("--definition", default="A", choices=["A", "B", "C", "D"], help="online-ratio definition")

@@ -20,10 +20,10 @@ from pathlib import Path
 import polars as pl
 from polars.exceptions import ComputeError, NoDataError, PolarsError
 
-from sources import limits
+from sources import files, limits
 from sources.errors import SourceError
 from sources.labels import WHITESPACE
-from sources.sniff import describe, read_head
+from sources.sniff import HEAD_BYTES, describe
 
 ROW_INDEX = "__source_row"
 
@@ -38,6 +38,7 @@ class CsvScan:
     short_rows: int = 0  # data rows with fewer cells than the header (Polars fills them with nulls)
     blank_tails: int = 0  # data rows with more cells than the header, the extra ones all blank (trailing commas)
     lines: int = 0
+    size: int = 0  # bytes of content (decompressed for a .gz file)
 
 
 class _Refuse(Exception):
@@ -78,9 +79,9 @@ def _lines(f, relpath: str, scan: CsvScan) -> Iterator[str]:
 
 def scan_csv(path: Path, relpath: str) -> CsvScan:
     """One streaming pass over a CSV file; raises SourceError for a file Polars must not be given."""
-    limits.check_file_size(path, relpath, limits.MAX_CSV_BYTES, "MAX_CSV_BYTES", "a CSV export",
-                           "a CSV with a header row")
-    what = describe(read_head(path))
+    size = files.content_size(path, relpath, limits.MAX_CSV_BYTES, "MAX_CSV_BYTES", "a CSV export",
+                              "a CSV with a header row")
+    what = describe(files.content_head(path, relpath, HEAD_BYTES))
     if what is not None:
         if "UTF-16" in what or "UTF-32" in what:
             encoding = "UTF-32" if "UTF-32" in what else "UTF-16"
@@ -88,9 +89,9 @@ def scan_csv(path: Path, relpath: str) -> CsvScan:
         if "HTML" in what or "XML" in what:
             raise SourceError(relpath, f"not CSV: the file is {what} (an error page saved as .csv?)")
         raise SourceError(relpath, f"not CSV text: the file is {what}")
-    scan = CsvScan()
+    scan = CsvScan(size=size)
     max_field = min(csv.field_size_limit(), limits.MAX_FIELD_CHARS)  # csv raises at its own (global) limit
-    with open(path, "rb") as f:
+    with files.open_content(path, relpath) as f:
         reader = csv.reader(_lines(f, relpath, scan), delimiter=",", quotechar='"', doublequote=True, strict=True)
         record_start = 0
         try:
@@ -187,7 +188,7 @@ def read_csv_table(path: Path, relpath: str) -> CsvTable:
     scan = scan_csv(path, relpath)
     try:
         df = pl.read_csv(
-            path,
+            files.read_content(path, relpath, scan.size),  # the path, or the content of a .gz file
             has_header=True,
             separator=",",
             quote_char='"',

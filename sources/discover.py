@@ -44,7 +44,7 @@ from time import time_ns
 from zoneinfo import ZoneInfo
 
 from sources import registry
-from sources.files import SourceFile
+from sources.files import SourceFile, is_gzip_name, uncompressed_name
 
 LOCAL_TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
@@ -54,7 +54,7 @@ KINDS = (*registry.KINDS, "manifest", "unknown", "refused")
 
 # kind, pattern on the posix path relative to the landing folder, time of day of the observation
 _PATTERNS: tuple[tuple[str, re.Pattern[str], time | None], ...] = (
-    *((kind.name, re.compile(kind.pattern, re.IGNORECASE), kind.observed_at) for kind in registry.KINDS.values()),
+    *((kind.name, re.compile(kind.file_pattern, re.IGNORECASE), kind.observed_at) for kind in registry.KINDS.values()),
     ("manifest", re.compile(r"manifest\.json", re.IGNORECASE), None),
 )
 
@@ -141,6 +141,12 @@ def unknown_reason(relpath: str) -> str:
         if m and "date" in m.groupdict():
             return (f"{relpath}: the date {m['date']} in the file name is not a calendar date (YYYYMMDD): not "
                     "loaded; rename the file with the export's real date")
+    inner = registry.KINDS.get(classify(uncompressed_name(relpath))[0]) if is_gzip_name(relpath) else None
+    if inner is not None and not inner.gzip:
+        return (f"{relpath}: an XLSX workbook is not read gzip-compressed (it is a zip already): not loaded; "
+                "deliver it as exported, without .gz")
+    if inner is not None:
+        return f"{relpath}: compressed twice (.gz.gz): not loaded; deliver it gzip-compressed once"
     return f"{relpath}: file name matches no known export (see docs/data-contracts.md §1)"
 
 

@@ -8,6 +8,8 @@ tests/test_hostile_input.py measures the peak memory of parsing hostile files un
 What each one guards:
 
 - Files: a landing file larger than MAX_JSON_BYTES, MAX_CSV_BYTES or MAX_XLSX_BYTES (by its format) is not read.
+  A gzip-compressed CSV or JSON file (`<name>.gz`) is held to the same limit by its decompressed size, counted by
+  decompressing it once in constant memory and stopping past the limit (sources/files.py `content_size`).
 - JSON (DuckDB `read_json`): `maximum_object_size` is set to MAX_JSON_OBJECT_BYTES, the smallest value DuckDB
   honours (measured with duckdb 2.0.1: a lower setting still reads records up to 32 MB). DuckDB then refuses an array
   element (a dossier, a processing step) above twice that, 32 MB, and never buffers more for one record whatever the

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 
-from sources import limits
+from sources import files, limits
 from sources.duck import clean_error, connect, to_polars
 from sources.errors import SourceError
 from sources.files import SourceFile
@@ -308,10 +308,11 @@ _JSON_WS = b" \t\r\n"
 
 def check_json_array(path: Path, relpath: str) -> None:
     """Refuse, with a clear reason, a file that cannot be a JSON array: empty, too large, binary, HTML, an object,
-    other text, or nested deeper than MAX_JSON_DEPTH within its first JSON_DEPTH_SCAN_BYTES."""
-    size = limits.check_file_size(path, relpath, limits.MAX_JSON_BYTES, "MAX_JSON_BYTES", "a JSON batch",
-                                  "a JSON array of dossier objects")
-    with open(path, "rb") as f:
+    other text, or nested deeper than MAX_JSON_DEPTH within its first JSON_DEPTH_SCAN_BYTES. A `.gz` file is
+    checked on its decompressed content (sources/files.py), against the same limits."""
+    size = files.content_size(path, relpath, limits.MAX_JSON_BYTES, "MAX_JSON_BYTES", "a JSON batch",
+                              "a JSON array of dossier objects")
+    with files.open_content(path, relpath) as f:
         head = f.read(limits.JSON_DEPTH_SCAN_BYTES)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
             raise SourceError(relpath, "not UTF-8 text: UTF-16 (the feed is UTF-8 JSON)")
@@ -331,7 +332,7 @@ def check_json_array(path: Path, relpath: str) -> None:
         raise SourceError(relpath, "not a JSON array: the top level is an object, expected an array of objects")
     if first != b"[":
         raise SourceError(relpath, f"not a JSON array: the file starts with {first.decode('latin-1')!r}, expected '['")
-    last = _last_byte(path, size)
+    last = files.last_byte(path, relpath, size, _JSON_WS)
     if last != b"]":
         # DuckDB reads an array cut after a complete record ("[{...}, {...},") without complaint: a truncated
         # batch would load part of its records.
@@ -348,20 +349,6 @@ def check_json_array(path: Path, relpath: str) -> None:
             f"JSON nested more than {limits.MAX_JSON_DEPTH} levels deep in {scanned} (limit MAX_JSON_DEPTH; "
             "the feed has 4: array, dossier, list, element)",
         )
-
-
-def _last_byte(path: Path, size: int) -> bytes:
-    """The last byte of the file that is not JSON whitespace (b"" if none), reading backwards in 64 KB blocks."""
-    with open(path, "rb") as f:
-        end = size
-        while end > 0:
-            start = max(0, end - (1 << 16))
-            f.seek(start)
-            block = f.read(end - start).rstrip(_JSON_WS)
-            if block:
-                return block[-1:]
-            end = start
-    return b""
 
 
 _ESCAPE = re.compile(rb"\\.", re.DOTALL)
@@ -427,12 +414,13 @@ def _load_raw(
             CREATE TEMP TABLE raw AS
             SELECT {select}
             FROM read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)},
+                           compression = $compression,
                            maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY
             """,
-            {"path": duckdb_path(path)},
+            {"path": duckdb_path(path), "compression": files.duckdb_compression(relpath)},
         )
     except duckdb.Error as error:
-        raise SourceError(relpath, _read_json_reason(error, con, path, lists)) from None
+        raise SourceError(relpath, _read_json_reason(error, con, path, relpath, lists)) from None
 
 
 # The parse errors DuckDB's JSON reader gives, as it words them: only these words are repeated in a reason. A reason
@@ -446,7 +434,7 @@ _JSON_PROBLEMS = (
 _AT_BYTE = re.compile(r"at byte (\d+)")
 
 
-def _read_json_reason(error: duckdb.Error, con: duckdb.DuckDBPyConnection, path: Path,
+def _read_json_reason(error: duckdb.Error, con: duckdb.DuckDBPyConnection, path: Path, relpath: str,
                       lists: dict[str, tuple[str, ...]]) -> str:
     """The one-line reason for a file DuckDB could not read: what is wrong and where (byte offset, or record
     position and field), never the text DuckDB quotes."""
@@ -469,11 +457,11 @@ def _read_json_reason(error: duckdb.Error, con: duckdb.DuckDBPyConnection, path:
     if "Malformed JSON" in reason:
         return f"not valid JSON (truncated or corrupt): {problem or 'malformed'}{where}"
     if "transform error" in reason or "Expected OBJECT" in reason or "Expected ARRAY" in reason:
-        return f"a record does not have the portal shape (every element an object, lists as arrays): {_shape_problem(con, path, lists)}"
+        return f"a record does not have the portal shape (every element an object, lists as arrays): {_shape_problem(con, path, relpath, lists)}"
     return f"cannot be read as a JSON array of objects ({type(error).__name__})"
 
 
-def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, lists: dict[str, tuple[str, ...]]) -> str:
+def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, lists: dict[str, tuple[str, ...]]) -> str:
     """Where the first record of the wrong shape is: 'record N is not an object' or 'record N: field F ...'.
     A second read of the file, each element as JSON, only after the first read failed."""
     checks = ["CASE WHEN json_type(json) <> 'OBJECT' THEN 'is not an object' END"]
@@ -488,9 +476,10 @@ def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, lists: dict[str, 
             f"""SELECT source_row, problem FROM (
                     SELECT ordinality - 1 AS source_row, coalesce({", ".join(checks)}) AS problem
                     FROM read_json($path, format = 'array', records = 'false', columns = {{'json': 'JSON'}},
+                                   compression = $compression,
                                    maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY)
                 WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1""",
-            {"path": duckdb_path(path)},
+            {"path": duckdb_path(path), "compression": files.duckdb_compression(relpath)},
         ).fetchone()
     except duckdb.Error:
         row = None

@@ -20,6 +20,7 @@ This module names suites and tables as text: it imports nothing above sources (t
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import time
 from functools import partial
@@ -28,7 +29,7 @@ from typing import Callable, Literal
 import polars as pl
 
 from sources import portal_json, provincial, reference, tasks
-from sources.files import SourceFile
+from sources.files import GZIP_SUFFIX, SourceFile
 from sources.schema import CANONICAL_SCHEMAS
 
 # (frames by name, notes): what every parser returns; the frames have exactly CANONICAL_SCHEMAS[name].
@@ -66,10 +67,17 @@ class ExportKind:
     parser: Parser
     frames: tuple[str, ...]  # the canonical frames it yields, in this order
     primary: str  # the frame whose rows are the file's records (the others are parts of them)
+    gzip: bool = True  # the file may arrive gzip-compressed as `<name>.gz` (sources/files.py); not XLSX (a zip)
 
     @property
     def reference(self) -> bool:
         return self.partition == "reference"
+
+    @property
+    def file_pattern(self) -> str:
+        """The pattern discovery matches: `pattern`, with an optional `.gz` suffix when the kind may be compressed
+        (the same kind, day and batch as the uncompressed name)."""
+        return f"(?:{self.pattern})(?:{re.escape(GZIP_SUFFIX)})?" if self.gzip else self.pattern
 
 
 _D = r"(?P<date>\d{8})"
@@ -110,7 +118,7 @@ _KINDS: tuple[ExportKind, ...] = (
     ExportKind("provincial_csv", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.csv", _CUTOFF, "file_date",
                provincial.parse_csv, ("dossiers",), "dossiers"),
     ExportKind("provincial_xlsx", rf"provincial/(?P<unit>{_UNIT})-hoso-{_D}\.xlsx", _CUTOFF, "file_date",
-               provincial.parse_xlsx, ("dossiers",), "dossiers"),
+               provincial.parse_xlsx, ("dossiers",), "dossiers", gzip=False),
     ExportKind("commune_tasks", rf"tasks/nq57-xa-{_D}\.csv", _CUTOFF, "file_date",
                tasks.parse_commune_tasks, ("commune_tasks",), "commune_tasks"),
     ExportKind("province_tasks", rf"tasks/nhiem-vu-tinh-{_D}\.csv", _CUTOFF, "file_date",

@@ -16,6 +16,7 @@ import sources
 from sources import registry
 from sources.discover import SourceFile, day_outside, unknown_reason
 from sources.errors import SourceError
+from sources.files import uncompressed_name
 from stages.faults import crash_point
 from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, file_folder
 
@@ -41,6 +42,32 @@ def _refusal(src: SourceFile) -> str | None:
         if outside:
             return f"{src.relpath}: {outside}"
     return None
+
+
+def same_batch_refusals(files: Iterable[SourceFile], loaded_paths: Iterable[str]) -> dict[str, str]:
+    """relpath -> why it is rejected, for each file that carries the same batch as another one: the same name but
+    for a `.gz` suffix (`portal/hoso-20250701-01.json` and `portal/hoso-20250701-01.json.gz`, sources/files.py).
+    One batch is read from one file only: the one already loaded if there is one, else the uncompressed one (else
+    the first by name); each other is rejected naming it, whether or not the bytes are the same (loading both
+    would count every record of the batch twice)."""
+    groups: dict[str, set[str]] = {}
+    loaded = set(loaded_paths)
+    for src in files:
+        if src.kind in registry.KINDS and not src.problem:
+            groups.setdefault(uncompressed_name(src.relpath), set()).add(src.relpath)
+    for path in loaded:
+        if uncompressed_name(path) in groups:
+            groups[uncompressed_name(path)].add(path)
+    refusals: dict[str, str] = {}
+    for name, paths in groups.items():
+        if len(paths) < 2:
+            continue
+        keeper = min(paths, key=lambda p: (p not in loaded, p != name, p))
+        said = "already loaded" if keeper in loaded else "read instead"
+        for path in paths - {keeper} - loaded:
+            refusals[path] = (f"{path}: the same batch as {keeper} (the same name without .gz), {said}: not read; "
+                              "keep one of the two files in the landing folder")
+    return refusals
 
 
 # Files parsed at once. DuckDB and Polars release the GIL, but each file also has single-threaded stretches (JSON
@@ -71,6 +98,8 @@ def extract_files(
     """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` maps
     the sha256 of the file versions loaded to their path. Files are parsed up to PARSE_AHEAD at a time and staged in
     order."""
+    files = list(files)
+    twins = same_batch_refusals(files, loaded_shas.values())
     todo = [src for src in files if src.kind != "manifest" and (src.relpath, src.sha256) not in seen]
     folders = {id(src): file_folder(staging_root, partition_of(src), src.sha256, src.relpath) for src in todo}
     # The files sure to be parsed (not staged yet, not a duplicate, not unknown, the first of their bytes) are
@@ -79,7 +108,7 @@ def extract_files(
     ahead: list[SourceFile] = []
     for src in todo:
         if (folders[id(src)] / "file.json").is_file() or src.sha256 in loaded_shas or _refusal(src) \
-                or src.sha256 in firsts:
+                or src.relpath in twins or src.sha256 in firsts:
             continue
         firsts.add(src.sha256)
         ahead.append(src)
@@ -116,6 +145,8 @@ def extract_files(
                 sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
             elif _refusal(src):
                 sf.outcome, sf.reason = "rejected", _refusal(src)
+            elif src.relpath in twins:
+                sf.outcome, sf.reason = "rejected", twins[src.relpath]
             else:
                 future = pending.pop(id(src), None)
                 parsed, seconds = future.result() if future else _parse(src, landing_dir, pii_key)
