@@ -22,6 +22,7 @@ import json
 import shutil
 from pathlib import Path
 
+from samples.generate import manifest_text
 from sources import registry
 from sources.discover import classify
 from sources.files import GZIP_SUFFIX
@@ -86,15 +87,5 @@ def compress_world(landing_dir: Path) -> dict:
     rewritten = {key: _renamed(value, renames) for key, value in manifest.items() if key != "files"}
     rewritten["files"] = sorted(files, key=lambda f: f["path"])
     manifest = {key: rewritten[key] for key in manifest}  # the keys in their order
-    manifest_path.write_text(_manifest_text(manifest), encoding="utf-8")
+    manifest_path.write_text(manifest_text(manifest), encoding="utf-8")
     return manifest
-
-
-def _manifest_text(manifest: dict) -> str:
-    """The manifest laid out as the generator writes it (samples/generate.py), or as indented JSON if that helper
-    has gone (the generator is not this module's to change)."""
-    try:
-        from samples.generate import _manifest_text as generator_layout
-    except ImportError:  # pragma: no cover
-        return json.dumps(manifest, ensure_ascii=False, indent=1) + "\n"
-    return generator_layout(manifest)

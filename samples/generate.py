@@ -207,12 +207,12 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
         "indicator_columns": list(indicators.COLUMNS),
         "indicators": indicators.indicator_rows(plan, units, cat, ctx.h, prop, portal_unit, xlsx_unit),
     }
-    (out / "manifest.json").write_text(_manifest_text(manifest), encoding="utf-8")
+    (out / "manifest.json").write_text(manifest_text(manifest), encoding="utf-8")
     say(f"manifest: {len(manifest['files'])} files, {len(manifest['defects'])} defects")
     return manifest
 
 
-def _manifest_text(manifest: dict) -> str:
+def manifest_text(manifest: dict) -> str:
     """The manifest as indented JSON, except the indicator rows: one compact row per line."""
     rows = manifest["indicators"]
     text = json.dumps({**manifest, "indicators": "\0rows"}, ensure_ascii=False, indent=1)
