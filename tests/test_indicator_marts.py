@@ -142,6 +142,16 @@ def test_the_national_ranking_from_the_34_provinces_records(national_run):
         con.close()
     assert all(r[7] for r in rows)
     assert {r[:5]: (r[5], r[6]) for r in rows} == ranks
+    # rank changes month to month: none from June (a few dossiers of one province), August against July
+    con = duckdb.connect(str(settings.analytics_db), read_only=True)
+    try:
+        changes = dict(con.execute(
+            "SELECT period_key, rank_change FROM marts.indicator_ranking WHERE period_type = 'month' "
+            "AND indicator = '3.3' AND definition = 'A' AND province_code = '40'").fetchall())
+    finally:
+        con.close()
+    july, august = (ranks[("month", m, "3.3", "A", "40")][1] for m in ("2025-07", "2025-08"))
+    assert changes["2025-07"] is None and changes["2025-08"] == july - august
     window = {r[4]: r[6] for r in rows if r[:4] == ("window", "window", "3.3", "A")}
     file_rank = {p: 1 + sum(1 for v in published.values() if v > value) for p, value in published.items()}
     assert len(window) == 34 and window == file_rank

@@ -3,7 +3,8 @@
 -- share a rank); a province whose denominator is 0 has no value and no rank. For the online ratio (3.3 A) of the
 -- window, a province of the national snapshot file whose records are not in the warehouse is ranked on its published
 -- value of the latest snapshot (from_records false), so the ranking covers every province the file names.
--- rank_change: the rank in the previous period of the same type minus this one (positive = climbed).
+-- rank_change: the rank in the previous period of the same type minus this one (positive = climbed), only when both
+-- periods rank as many provinces (a month where one province alone had dossiers says nothing about a change).
 WITH from_records AS (
     SELECT period_type, period_key, indicator, definition, province_code, numerator, denominator, value_pct,
            true AS from_records
@@ -34,10 +35,10 @@ SELECT r.period_type, r.period_key, r.indicator, r.definition, r.province_code,
        coalesce(u.province_name, s.province_name) AS province_name,
        r.province_code = {{ param('home_province') }} AS is_home,
        r.numerator, r.denominator, r.value_pct, r.from_records, r.rank, r.provinces_ranked,
-       lag(r.rank) OVER (PARTITION BY r.period_type, r.indicator, r.definition, r.province_code
-                         ORDER BY r.period_key) - r.rank AS rank_change
+       CASE WHEN lag(r.provinces_ranked) OVER w = r.provinces_ranked THEN lag(r.rank) OVER w - r.rank END AS rank_change
 FROM ranked r
 LEFT JOIN (SELECT province_code, min(province_name) AS province_name FROM {{ source('ref', 'units') }} GROUP BY ALL) u
        ON u.province_code = r.province_code
 LEFT JOIN latest_snapshot s ON s.province_code = r.province_code
+WINDOW w AS (PARTITION BY r.period_type, r.indicator, r.definition, r.province_code ORDER BY r.period_key)
 ORDER BY r.period_type, r.period_key, r.indicator, r.definition, r.rank NULLS LAST, r.province_code
