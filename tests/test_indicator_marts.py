@@ -1,6 +1,7 @@
-"""marts.indicators and marts.indicator_ranking after a whole `hoso run`, against the expected values the generator
-wrote into the manifest from its own ground truth (samples/indicators.py): every indicator, at every grain the
-manifest gives and every period, exactly; the national ranking recomputed here from the manifest's values."""
+"""marts.indicators and marts.indicator_ranking after a whole `hoso run` of the national world (34 provinces), against
+the expected values the generator wrote into the manifest from its own ground truth (samples/indicators.py): every
+indicator, at every grain the manifest gives and every period, exactly; the national ranking recomputed here from the
+manifest's values; and, on the small test world, provinces without records ranked on the snapshot file's value."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 import duckdb
 import pytest
 
-from samples.generate import generate_world
+import snapshot_world as w
 from test_pipeline import make_settings, run
 
 KEY = ("province_code", "grain", "key", "period_type", "period_key", "indicator", "definition")
@@ -69,16 +70,6 @@ def expected_ranks(expected: dict[tuple, tuple[int, int, int]], published: dict[
 
 
 @pytest.fixture(scope="module")
-def three_provinces_run(tmp_path_factory):
-    """A world of three provinces at scale 0.01 (the snapshot file names 31 more), loaded by one `hoso run`."""
-    landing = tmp_path_factory.mktemp("three") / "landing"
-    manifest = generate_world(landing, scale=0.01, provinces=2)
-    settings = make_settings(landing.parent, landing)
-    run(settings)
-    return settings, manifest
-
-
-@pytest.fixture(scope="module")
 def national_run(national_world_dir, tmp_path_factory):
     """The national world: the 34 provinces at scale 0.005, loaded by one `hoso run`."""
     settings = make_settings(tmp_path_factory.mktemp("national_run"), national_world_dir)
@@ -86,12 +77,11 @@ def national_run(national_world_dir, tmp_path_factory):
     return settings, json.loads((national_world_dir / "manifest.json").read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("world", ["three_provinces_run", "national_run"])
-def test_every_indicator_at_every_grain_and_period_is_the_manifests(world, request):
-    settings, manifest = request.getfixturevalue(world)
+def test_every_indicator_at_every_grain_and_period_is_the_manifests(national_run):
+    settings, manifest = national_run
     expected = manifest_rows(manifest)
     provinces = {k[0] for k in expected}
-    assert len(provinces) == (3 if world == "three_provinces_run" else 34)
+    assert len(provinces) == 34
     assert {k[1] for k in expected} == {"province", "province_agencies", "communes", "unit"}
     got = mart_rows(settings.analytics_db, ("province", "province_agencies", "communes", "unit"),
                     manifest["home_province"])
@@ -104,27 +94,30 @@ def test_every_indicator_at_every_grain_and_period_is_the_manifests(world, reque
     assert len({pct(n, d) for n, d, _ in window.values()}) == len(window)
 
 
-def test_the_national_ranking_of_each_indicator_is_recomputed_from_records(three_provinces_run):
-    """Three provinces with records; for the window's online ratio the 31 others of the snapshot file take part."""
-    settings, manifest = three_provinces_run
-    published = published_online(settings.landing_dir)
-    ranks = expected_ranks(manifest_rows(manifest), published)
-    con = duckdb.connect(str(settings.analytics_db), read_only=True)
+def test_provinces_without_records_rank_on_the_snapshot_files_value(tmp_path):
+    """The test world (tests/snapshot_world.py): two provinces with records (Nghệ An 57 online of 77, Hà Tĩnh 1 of
+    1); on the window's online ratio the 32 others of the national snapshot take part with their latest published
+    value (from_records false), so the ranking names all 34."""
+    analytics = w.build_snapshot(tmp_path)
+    counted = w.counted_dossiers()
+    values = {w.HOME: pct(sum(1 for d in counted if d.channel == 2), len(counted)), "42": Decimal("100.00")}
+    latest = max(w.SNAPSHOTS)
+    published = {code: Decimal(str(v)) for snap, code, _, v, _ in w.province_snapshot_values()
+                 if snap == latest and code not in values}
+    every = {**values, **published}
+    expected = {p: (v, 1 + sum(1 for o in every.values() if o > v), p in values) for p, v in every.items()}
+    con = duckdb.connect(str(analytics), read_only=True)
     try:
         rows = con.execute(
-            "SELECT period_type, period_key, indicator, definition, province_code, value_pct, rank, from_records "
-            "FROM marts.indicator_ranking").fetchall()
-        snapshot_provinces = con.execute(
-            "SELECT count(DISTINCT \"Mã tỉnh\") FROM bao_cao.xep_hang_chi_so_766 "
-            "WHERE \"Kỳ\" = 'window' AND \"Mã chỉ số\" = '3.3'").fetchone()[0]
+            "SELECT province_code, value_pct, rank, from_records FROM marts.indicator_ranking "
+            "WHERE period_type = 'window' AND indicator = '3.3' AND definition = 'A'").fetchall()
+        other = con.execute("SELECT DISTINCT from_records FROM marts.indicator_ranking "
+                            "WHERE NOT (period_type = 'window' AND indicator = '3.3')").fetchall()
     finally:
         con.close()
-    from_records = {r[:5]: (r[5], r[6]) for r in rows if r[7]}
-    assert from_records == ranks
-    # the window's online ratio also ranks the provinces known only from the national snapshot file
-    published = [r for r in rows if not r[7]]
-    assert {(r[0], r[2], r[3]) for r in published} == {("window", "3.3", "A")}
-    assert snapshot_provinces == 34 == len(published) + 3
+    assert {r[0]: tuple(r[1:]) for r in rows} == expected
+    assert len(rows) == 34 and expected[w.HOME][1] == 20  # as the snapshot world was built: 20th of 34
+    assert other == [(True,)]  # the other indicators rank the provinces with records only
 
 
 def test_the_national_ranking_from_the_34_provinces_records(national_run):
