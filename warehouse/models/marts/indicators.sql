@@ -40,12 +40,41 @@ WITH received AS (
     FROM {{ ref('fct_case_files') }}
     WHERE NOT is_test AND status <> 1 AND received_at IS NOT NULL
 ),
+{#- (indicator, definition, in the denominator, in the numerator) of the indicators counting dossiers -#}
+{%- set by_dossier = [
+    ('1.4', 'P', 'true', 'synced'),
+    ('2.1', 'P', 'd_on_time_p', 'n_on_time_p'),
+    ('2.1', 'V', 'd_on_time_v', 'n_on_time_v'),
+    ('3.3', 'A', 'true', 'n_online'),
+    ('3.3b', 'in_person', 'true', 'n_in_person'),
+    ('3.3b', 'postal', 'true', 'n_postal'),
+    ('3.6', 'P', 'd_paid_online', 'n_paid_online'),
+    ('4.1', 'P', 'd_electronic_result', 'n_electronic_result'),
+    ('4.2', 'P', 'd_digitised', 'n_digitised'),
+    ('4.3', 'P', 'true', 'n_reused'),
+    ('4.4', 'P', 'true', 'n_national_store'),
+    ('4.5', 'P', 'true', 'n_population_db'),
+] %}
+per_unit AS (
+    -- Counted once per unit, procedure, month and side of the window: the grains and periods below add these up
+    -- (n: numerator, d: denominator, x: the denominator's dossiers whose current state came from a provincial export).
+    SELECT province_code, level, unit_code, procedure_code, month_key, quarter_key, half_year_key, year_key,
+           in_window, online_service,
+           {%- for ind, def, den, num in by_dossier %}
+           count(*) FILTER (WHERE {{ num }}) AS "n {{ ind }} {{ def }}",
+           count(*) FILTER (WHERE {{ den }}) AS "d {{ ind }} {{ def }}",
+           count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS "x {{ ind }} {{ def }}",
+           {%- endfor %}
+           count(*) FILTER (WHERE n_online) AS online
+    FROM received
+    GROUP BY ALL
+),
 by_period AS (
-    SELECT 'month' AS period_type, month_key AS period_key, * FROM received
-    UNION ALL SELECT 'quarter', quarter_key, * FROM received
-    UNION ALL SELECT 'half_year', half_year_key, * FROM received
-    UNION ALL SELECT 'year', year_key, * FROM received
-    UNION ALL SELECT 'window', 'window', * FROM received WHERE in_window
+    SELECT 'month' AS period_type, month_key AS period_key, * FROM per_unit
+    UNION ALL SELECT 'quarter', quarter_key, * FROM per_unit
+    UNION ALL SELECT 'half_year', half_year_key, * FROM per_unit
+    UNION ALL SELECT 'year', year_key, * FROM per_unit
+    UNION ALL SELECT 'window', 'window', * FROM per_unit WHERE in_window
 ),
 by_grain AS (
     SELECT 'province' AS grain, province_code AS grain_key, * FROM by_period
@@ -55,42 +84,21 @@ by_grain AS (
     UNION ALL SELECT 'procedure', procedure_code, * FROM by_period
 ),
 counts AS (
-    -- For each (indicator, definition): numerator, denominator and the denominator's dossiers whose current state
-    -- came from a provincial export.
     SELECT province_code, grain, grain_key, period_type, period_key,
         [
-            {%- for ind, def, den, num in [
-                ('2.1', 'P', 'd_on_time_p', 'n_on_time_p'),
-                ('2.1', 'V', 'd_on_time_v', 'n_on_time_v'),
-                ('3.3', 'A', 'true', 'n_online'),
-                ('3.3b', 'in_person', 'true', 'n_in_person'),
-                ('3.3b', 'postal', 'true', 'n_postal'),
-                ('3.6', 'P', 'd_paid_online', 'n_paid_online'),
-                ('4.1', 'P', 'd_electronic_result', 'n_electronic_result'),
-                ('4.2', 'P', 'd_digitised', 'n_digitised'),
-                ('4.3', 'P', 'true', 'n_reused'),
-                ('4.4', 'P', 'true', 'n_national_store'),
-                ('4.5', 'P', 'true', 'n_population_db'),
-            ] %}
+            {%- for ind, def, den, num in by_dossier %}
             {
                 'indicator': '{{ ind }}', 'definition': '{{ def }}',
-                'numerator': CAST(count(*) FILTER (WHERE {{ num }}) AS BIGINT),
-                'denominator': CAST(count(*) FILTER (WHERE {{ den }}) AS BIGINT),
-                'not_from_portal': CAST(count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS BIGINT)
+                'numerator': CAST(sum("n {{ ind }} {{ def }}") AS BIGINT),
+                'denominator': CAST(sum("d {{ ind }} {{ def }}") AS BIGINT),
+                'not_from_portal': CAST(sum("x {{ ind }} {{ def }}") AS BIGINT)
             },
             {%- endfor %}
-            -- 1.4: the share of the received dossiers that reached the national portal (the sync feed observed them)
-            {
-                'indicator': '1.4', 'definition': 'P',
-                'numerator': CAST(count(*) FILTER (WHERE synced) AS BIGINT),
-                'denominator': CAST(count(*) AS BIGINT),
-                'not_from_portal': CAST(count(*) FILTER (WHERE not_from_portal) AS BIGINT)
-            },
             -- 3.2 counts procedures, not dossiers: the online services (MucDo 3, 4) with a received dossier, and
             -- those of them with an online one
             {
                 'indicator': '3.2', 'definition': 'P',
-                'numerator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service AND n_online) AS BIGINT),
+                'numerator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service AND online > 0) AS BIGINT),
                 'denominator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service) AS BIGINT),
                 'not_from_portal': CAST(NULL AS BIGINT)
             }
