@@ -62,8 +62,8 @@ def test_report_renders_in_chromium_without_errors(browser, tmp_path):
                 boxes: charts.map(c => { const r = c.getBoundingClientRect(); return [r.width, r.height]; }),
                 marks: charts.map(c => c.querySelectorAll('rect.bar, polyline.line, circle').length)};
     })""")
-    assert [s["id"] for s in sections] == ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "nhiem-vu",
-                                          "xep-hang", "doi-chieu", "chat-luong"]
+    assert [s["id"] for s in sections] == ["tong-hop", "xa", "so-nganh", "xu-huong", "dung-han", "chi-so",
+                                          "nhiem-vu", "xep-hang", "doi-chieu", "chat-luong"]
     for s in sections:
         assert s["charts"] == (2 if s["id"] in ("xu-huong", "chat-luong") else 1), s
         for width, height in s["boxes"]:
@@ -75,6 +75,7 @@ def test_report_renders_in_chromium_without_errors(browser, tmp_path):
     assert marks["so-nganh"] == len(w.AGENCIES)                                # one bar per agency
     assert browser.evaluate("document.querySelectorAll('#xu-huong rect.empty-day').length") > 0
     assert browser.evaluate("document.querySelectorAll('#dung-han tbody tr').length") == 3
+    assert browser.evaluate("document.querySelectorAll('#chi-so table.scorecard tbody tr').length") == 13
     assert browser.evaluate("document.querySelectorAll('#nhiem-vu table.task-gaps tbody tr').length") == 4
     # data quality: 3 reasons with quarantined records (bars), 5 reasons in the table, 2 files with quarantined
     # records, 2 loads that saw files
