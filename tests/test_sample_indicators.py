@@ -195,19 +195,6 @@ def test_grains_and_months_match_the_files(small_manifest, dossiers):
     _compare(got, _manifest(small_manifest, HOME, "unit", unit, "window", "window"))
 
 
-@pytest.mark.slow
-def test_full_world_indicators_match_the_files(world_dir):
-    """The default world (scale 1): the province grain, window and months, and the communes and agencies."""
-    m = json.loads((world_dir / "manifest.json").read_text(encoding="utf-8"))
-    ds = read_dossiers(world_dir)
-    for grain, level in (("province", None), ("communes", "commune"), ("province_agencies", "province")):
-        got = _recount(ds, lambda d: d["province_code"] == HOME and level in (None, d["level"]) and _in_window(d))
-        _compare(got, _manifest(m, HOME, grain, HOME, "window", "window"))
-    for month in sorted({f"{d['received']:%Y-%m}" for d in ds if d["province_code"] == HOME}):
-        got = _recount(ds, lambda d: d["province_code"] == HOME and f"{d['received']:%Y-%m}" == month)
-        _compare(got, _manifest(m, HOME, "province", HOME, "month", month))
-
-
 # ---------------------------------------------------------------- realistic spreads, and the national world
 
 
