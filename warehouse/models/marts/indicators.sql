@@ -4,7 +4,8 @@
 -- the generator from its ground truth, and the tests compare the two. Labels and provenance: indicator_definitions.
 WITH received AS (
     -- Received dossiers (not test, status <> 1), each with its periods and, per indicator, whether it is in the
-    -- denominator (d_*) and the numerator (n_*). Flags unknown for a provincial export (NULL) are not true.
+    -- denominator (d_*) and whether it meets the numerator's condition (n_*, counted only inside the denominator:
+    -- per_unit). Flags unknown for a provincial export (NULL) are not true.
     SELECT
         province_code, level, unit_code, procedure_code,
         strftime(received_at, '%Y-%m') AS month_key,
@@ -17,23 +18,21 @@ WITH received AS (
         coalesce(muc_do IN (3, 4), false) AS online_service,
         -- 2.1 P: the end is the first of processed, returned, refused and the first supplement request
         status <> 7 AS d_on_time_p,
-        status <> 7 AND (
-            due_at IS NULL
+        due_at IS NULL
             OR CASE WHEN coalesce(processed_at, returned_at, refused_at, first_supplement_requested_at) IS NOT NULL
                     THEN least(processed_at, returned_at, refused_at, first_supplement_requested_at) <= due_at
-                    ELSE due_at >= {{ param('window_end_local') }} END
-        ) AS n_on_time_p,
+                    ELSE due_at >= {{ param('window_end_local') }} END AS n_on_time_p,
         processed_at IS NOT NULL AS d_on_time_v,
-        processed_at IS NOT NULL AND (due_at IS NULL OR processed_at <= due_at) AS n_on_time_v,
+        due_at IS NULL OR processed_at <= due_at AS n_on_time_v,
         channel = 2 AS n_online,
         channel = 1 AS n_in_person,
         channel = 3 AS n_postal,
         coalesce(has_fee, false) AS d_paid_online,
-        coalesce(has_fee, false) AND coalesce(paid_online, false) AS n_paid_online,
+        coalesce(paid_online, false) AS n_paid_online,
         status = 10 AS d_electronic_result,
-        status = 10 AND coalesce(has_electronic_result, false) AS n_electronic_result,
+        coalesce(has_electronic_result, false) AS n_electronic_result,
         status <> 3 AS d_digitised,
-        status <> 3 AND coalesce(has_document_file AND has_electronic_result, false) AS n_digitised,
+        coalesce(has_document_file AND has_electronic_result, false) AS n_digitised,
         coalesce(has_digitised_component OR has_reused_document, false) AS n_reused,
         coalesce(has_national_store_document OR has_electronic_result, false) AS n_national_store,
         coalesce(vneid_verified OR has_national_store_document OR population_db_linked, false) AS n_population_db
@@ -61,11 +60,10 @@ per_unit AS (
     SELECT province_code, level, unit_code, procedure_code, month_key, quarter_key, half_year_key, year_key,
            in_window, online_service,
            {%- for ind, def, den, num in by_dossier %}
-           count(*) FILTER (WHERE {{ num }}) AS "n {{ ind }} {{ def }}",
+           count(*) FILTER (WHERE {{ den }} AND {{ num }}) AS "n {{ ind }} {{ def }}",
            count(*) FILTER (WHERE {{ den }}) AS "d {{ ind }} {{ def }}",
-           count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS "x {{ ind }} {{ def }}",
+           count(*) FILTER (WHERE {{ den }} AND not_from_portal) AS "x {{ ind }} {{ def }}"{{ ',' if not loop.last }}
            {%- endfor %}
-           count(*) FILTER (WHERE n_online) AS online
     FROM received
     GROUP BY ALL
 ),
@@ -98,7 +96,7 @@ counts AS (
             -- those of them with an online one
             {
                 'indicator': '3.2', 'definition': 'P',
-                'numerator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service AND online > 0) AS BIGINT),
+                'numerator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service AND "n 3.3 A" > 0) AS BIGINT),
                 'denominator': CAST(count(DISTINCT procedure_code) FILTER (WHERE online_service) AS BIGINT),
                 'not_from_portal': CAST(NULL AS BIGINT)
             }
