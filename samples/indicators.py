@@ -128,10 +128,7 @@ def indicator_frame(plan: Plan, units: Units, cat: Catalogue, h: people.Hasher, 
     """One row per (province, grain, key, period) with at least one received dossier and indicator: COLUMNS."""
     ids = counted(plan)
     flags = dossier_flags(plan, cat, h, prop, ids, portal_unit, xlsx_unit)
-    t0 = plan.t[0, ids].astype(np.int64)
-    cols = {"_unit": plan.unit[ids].astype(np.int64),
-            "_period_day": (t0 // DAY).astype(np.int64),
-            "_in_window": (t0 >= WINDOW_START) & (t0 < WINDOW_END)}
+    cols = _receipt_keys(plan, ids)
     not_portal = ~flags["portal"]
     value_cols = []
     for ind, d in INDICATORS:
@@ -160,14 +157,18 @@ def procedure_counts(plan: Plan, cat: Catalogue, units: Units, ids: np.ndarray) 
     (d|3.2|P) and those of them with an online one (n|3.2|P). Counts procedures, not dossiers."""
     proc = plan.proc[ids].astype(np.int64)
     service = np.isin(cat.muc_do[proc], (3, 4))
-    t0 = plan.t[0, ids].astype(np.int64)
-    base = (pl.DataFrame({"_unit": plan.unit[ids].astype(np.int64), "_period_day": t0 // DAY,
-                          "_in_window": (t0 >= WINDOW_START) & (t0 < WINDOW_END), "_proc": proc,
-                          "_online": plan.channel[ids] == 2})
+    base = (pl.DataFrame({**_receipt_keys(plan, ids), "_proc": proc, "_online": plan.channel[ids] == 2})
             .filter(pl.Series(service))
             .group_by("_unit", "_period_day", "_in_window", "_proc").agg(pl.col("_online").any()))
     return _by_grain_and_period(base, units, [pl.col("_proc").n_unique().alias("d|3.2|P"),
                                                pl.col("_proc").filter(pl.col("_online")).n_unique().alias("n|3.2|P")])
+
+
+def _receipt_keys(plan: Plan, ids: np.ndarray) -> dict[str, np.ndarray]:
+    """What _by_grain_and_period groups on: the unit, the day of receipt and whether it is inside the window."""
+    t0 = plan.t[0, ids].astype(np.int64)
+    return {"_unit": plan.unit[ids].astype(np.int64), "_period_day": t0 // DAY,
+            "_in_window": (t0 >= WINDOW_START) & (t0 < WINDOW_END)}
 
 
 def _by_grain_and_period(base: pl.DataFrame, units: Units, aggs: list[pl.Expr]) -> pl.DataFrame:
