@@ -92,7 +92,7 @@ def _figures(database: str, keys: list[AssetKey]) -> dict[AssetKey, dict]:
         if level_key in out:
             md = out[level_key]
             rows = con.execute("SELECT level_key, received, online, online_ratio_pct, ratio_definition "
-                               "FROM marts.online_ratio_by_level").fetchall()
+                               "FROM marts.online_ratio_by_level WHERE is_home").fetchall()
             # Plain int / float values: the UI plots each one over the materializations (asset page, Plots tab).
             for level, received, online, ratio, definition in rows:
                 md[f"{level}.received"] = int(received or 0)

@@ -21,7 +21,8 @@ def headline(analytics_db: Path) -> str:
     try:
         levels = con.execute(
             "SELECT level_key, level_label, received, online, online_ratio_pct, returned, definition_text, "
-            f"numerator, denominator, window_start, window_end FROM marts.online_ratio_by_level ORDER BY {LEVEL_ORDER}"
+            "numerator, denominator, window_start, window_end FROM marts.online_ratio_by_level WHERE is_home "
+            f"ORDER BY {LEVEL_ORDER}"
         ).fetchall()
         if not levels:
             return "the analytics snapshot holds no dossier yet"

@@ -263,18 +263,20 @@ def load(analytics_db: Path) -> ReportData:
             snapshot_name=analytics_db.name,
             # window_start / window_end are Vietnam wall-clock time (TIMESTAMP) in the marts.
             levels=_rows(con, "SELECT *, window_start AS window_start_local, window_end AS window_end_local "
-                              f"FROM marts.online_ratio_by_level ORDER BY {LEVEL_ORDER}"),
-            definitions=_rows(con, f"FROM marts.online_ratio_definitions ORDER BY {LEVEL_ORDER}, ratio_definition"),
-            communes=_rows(con, "FROM marts.online_ratio_by_commune "
+                              f"FROM marts.online_ratio_by_level WHERE is_home ORDER BY {LEVEL_ORDER}"),
+            definitions=_rows(con, "FROM marts.online_ratio_definitions WHERE is_home "
+                                   f"ORDER BY {LEVEL_ORDER}, ratio_definition"),
+            communes=_rows(con, "FROM marts.online_ratio_by_commune WHERE is_home "
                                 "ORDER BY online_ratio_pct DESC NULLS LAST, received DESC, unit_code"),
             below_target=_rows(con, sql_text("queries", "05_communes_below_target.sql")),
-            trend=_rows(con, "FROM marts.daily_trend WHERE level_key = 'province_wide' ORDER BY received_date"),
+            trend=_rows(con, "FROM marts.daily_trend WHERE is_home AND level_key = 'province_wide' "
+                             "ORDER BY received_date"),
             tasks=_rows(con, "FROM marts.commune_task_progress ORDER BY snapshot_date, tasks_done DESC"),
             ranking=_rows(con, "FROM marts.province_ranking ORDER BY snapshot_date, online_rank, province_code"),
             reconciliation=_rows(con, "FROM marts.published_reconciliation ORDER BY report_ref, figure_id"),
-            agencies=_rows(con, "FROM marts.ratio_by_agency ORDER BY rank, unit_code")
+            agencies=_rows(con, "FROM marts.ratio_by_agency WHERE is_home ORDER BY rank, unit_code")
             if "ratio_by_agency" in present else [],
-            on_time=_rows(con, f"FROM marts.on_time_by_level ORDER BY {LEVEL_ORDER}")
+            on_time=_rows(con, f"FROM marts.on_time_by_level WHERE is_home ORDER BY {LEVEL_ORDER}")
             if "on_time_by_level" in present else None,
             task_status=_rows(con, "FROM marts.commune_task_status "
                                    "ORDER BY snapshot_date, tasks_done, commune_code, task_code")

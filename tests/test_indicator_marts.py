@@ -148,3 +148,45 @@ def test_the_national_ranking_from_the_34_provinces_records(national_run):
     window = {r[4]: r[6] for r in rows if r[:4] == ("window", "window", "3.3", "A")}
     file_rank = {p: 1 + sum(1 for v in published.values() if v > value) for p, value in published.items()}
     assert len(window) == 34 and window == file_rank
+
+
+def test_the_headline_marts_are_per_province(national_run):
+    """With 34 provinces loaded, the headline marts (online_ratio_by_level, online_ratio_definitions, daily_trend,
+    online_ratio_by_commune, ratio_by_agency) hold every province's rows, each equal to the manifest's online ratio
+    (3.3 A, the window) of that province at that level; and the home province's communes and agencies one by one."""
+    settings, manifest = national_run
+    expected = manifest_rows(manifest)
+    home = manifest["home_province"]
+    level_of = {"province": "province_wide", "province_agencies": "province_agencies", "communes": "commune"}
+    want = {(p, level_of[g]): (den, num) for (p, g, _, pt, _, ind, d), (num, den, _) in expected.items()
+            if g in level_of and pt == "window" and ind == "3.3" and d == "A"}
+    units = {k: (den, num) for (p, g, k, pt, _, ind, d), (num, den, _) in expected.items()
+             if g == "unit" and pt == "window" and ind == "3.3" and d == "A"}
+    con = duckdb.connect(str(settings.analytics_db), read_only=True)
+    try:
+        levels = {(p, lv): (r, o) for p, lv, r, o in con.execute(
+            "SELECT province_code, level_key, received, online FROM marts.online_ratio_by_level").fetchall()}
+        definitions = {(p, lv): (den, num) for p, lv, den, num in con.execute(
+            "SELECT province_code, level_key, denominator, numerator FROM marts.online_ratio_definitions "
+            "WHERE ratio_definition = 'A'").fetchall()}
+        trend = {(p, lv): (r, o) for p, lv, r, o in con.execute(
+            "SELECT province_code, level_key, max(cumulative_received), max(cumulative_online) FROM marts.daily_trend "
+            "GROUP BY ALL").fetchall()}
+        homes = con.execute("SELECT DISTINCT province_code FROM marts.online_ratio_by_level WHERE is_home").fetchall()
+        communes = {u: (r, o) for u, r, o in con.execute(
+            "SELECT unit_code, received, online FROM marts.online_ratio_by_commune WHERE is_home AND received > 0"
+        ).fetchall()}
+        agencies = {u: (r, o) for u, r, o in con.execute(
+            "SELECT unit_code, received, online FROM marts.ratio_by_agency WHERE is_home AND received > 0").fetchall()}
+        commune_ranks = con.execute(
+            "SELECT province_code, min(rank), count(DISTINCT province_code) OVER () FROM marts.online_ratio_by_commune "
+            "GROUP BY province_code").fetchall()
+    finally:
+        con.close()
+    assert len({p for p, _ in want}) == 34 and homes == [(home,)]
+    assert levels == want
+    assert definitions == want
+    assert trend == {k: v for k, v in want.items() if v[0] > 0}
+    assert {**communes, **agencies} == {k: v for k, v in units.items() if v[0] > 0}
+    # every province's communes are ranked among themselves: each has a first
+    assert len(commune_ranks) == 34 and {r[1] for r in commune_ranks} == {1}

@@ -90,7 +90,7 @@ def test_views_read_their_own_database_when_attached_beside_other_marts(snapshot
                     "SELECT * FROM (VALUES ('province_wide', 1)) t(level_key, received)")
         con.execute(f"ATTACH '{snapshot}' AS snap_b (READ_ONLY)")
         got = con.execute('SELECT "Số hồ sơ tiếp nhận" FROM snap_b.bao_cao.ty_le_theo_cap '
-                          "WHERE \"Mã cấp\" = 'toan_tinh'").fetchone()[0]
+                          "WHERE \"Tỉnh nhà\" AND \"Mã cấp\" = 'toan_tinh'").fetchone()[0]
         assert got == 77
     finally:
         con.close()
@@ -135,7 +135,7 @@ def test_every_view_and_column_is_commented_as_schema_yml_says(snapshot):
 def test_view_values_under_vietnamese_names(snapshot):
     con = duckdb.connect(str(snapshot), read_only=True)
     try:
-        cap = rows(con, "FROM bao_cao.ty_le_theo_cap")
+        cap = rows(con, 'FROM bao_cao.ty_le_theo_cap WHERE "Tỉnh nhà"')
         assert [(r["Mã cấp"], r["Số hồ sơ tiếp nhận"], r["Số hồ sơ trực tuyến"], r["Tỷ lệ nộp trực tuyến (%)"],
                  r["Số hồ sơ đã trả"]) for r in cap] == [
             ("toan_tinh", 77, 57, Decimal("74.03"), 39),
@@ -150,7 +150,20 @@ def test_view_values_under_vietnamese_names(snapshot):
         assert (cap[0]["Từ thời điểm"], cap[0]["Đến trước thời điểm"]) == \
             (datetime(2025, 7, 1, 0, 0), datetime(2025, 8, 6, 16, 0))
 
-        xa = rows(con, "FROM bao_cao.ty_le_theo_xa")
+        # Every province with records has its rows: the test world's one dossier of Hà Tĩnh (42), online and returned,
+        # at its agency 42S01; Hà Tĩnh's reference lists no commune.
+        other = rows(con, 'FROM bao_cao.ty_le_theo_cap WHERE NOT "Tỉnh nhà"')
+        assert [(r["Mã tỉnh"], r["Mã cấp"], r["Số hồ sơ tiếp nhận"], r["Số hồ sơ trực tuyến"],
+                 r["Tỷ lệ nộp trực tuyến (%)"], r["Số hồ sơ đã trả"]) for r in other] == [
+            ("42", "toan_tinh", 1, 1, Decimal("100.00"), 1),
+            ("42", "cap_tinh", 1, 1, Decimal("100.00"), 1),
+            ("42", "cap_xa", 0, 0, None, 0),
+        ]
+        assert [(r["Mã tỉnh"], r["Xếp hạng"], r["Mã đơn vị"]) for r in
+                rows(con, 'FROM bao_cao.xep_hang_so_nganh WHERE NOT "Tỉnh nhà"')] == [("42", 1, "42S01")]
+        assert rows(con, 'FROM bao_cao.ty_le_theo_xa WHERE NOT "Tỉnh nhà"') == []
+
+        xa = rows(con, 'FROM bao_cao.ty_le_theo_xa WHERE "Tỉnh nhà"')
         assert [r["Tên xã, phường"] for r in xa] == [u.name for u in w.COMMUNES]  # already in ratio order
         assert [r["Đạt chỉ tiêu"] for r in xa] == [True, True, True, False, False, False]
         assert xa[-1]["Tỷ lệ nộp trực tuyến (%)"] is None and xa[-1]["Số hồ sơ tiếp nhận"] == 0
@@ -178,21 +191,21 @@ def test_view_values_under_vietnamese_names(snapshot):
                  r["Thay đổi hạng nhiệm vụ"], r["Số tỉnh"]) for r in home] == [
             (date(2025, 7, 22), 25, None, 22, None, 34), (date(2025, 8, 6), 20, 5, 20, 2, 34)]
 
-        trend = rows(con, "FROM bao_cao.xu_huong_theo_ngay WHERE \"Mã cấp\" = 'toan_tinh'")
+        trend = rows(con, "FROM bao_cao.xu_huong_theo_ngay WHERE \"Tỉnh nhà\" AND \"Mã cấp\" = 'toan_tinh'")
         assert trend[-1]["Cấp"] == LEVEL_LABELS[0] and trend[-1]["Tỷ lệ lũy kế (%)"] == Decimal("74.03")
         assert trend[-1]["Lũy kế tiếp nhận"] == 77
 
-        defs = rows(con, "FROM bao_cao.cac_dinh_nghia_ty_le WHERE \"Mã cấp\" = 'cap_xa'")
+        defs = rows(con, "FROM bao_cao.cac_dinh_nghia_ty_le WHERE \"Tỉnh nhà\" AND \"Mã cấp\" = 'cap_xa'")
         assert [(r["Định nghĩa tỷ lệ"], r["Tỷ lệ (%)"]) for r in defs] == [
             ("A", Decimal("71.79")), ("B", Decimal("77.78")), ("C", Decimal("73.68")), ("D", Decimal("62.59"))]
 
-        sn = rows(con, "FROM bao_cao.xep_hang_so_nganh")
+        sn = rows(con, 'FROM bao_cao.xep_hang_so_nganh WHERE "Tỉnh nhà"')
         assert [(r["Xếp hạng"], r["Tên sở, ngành"]) for r in sn] == [(1, "Sở Nội vụ"), (2, "Sở Xây dựng"),
                                                                       (3, "Sở Y tế")]
 
         # On time / overdue per level: the status-10 dossiers were processed 2 days after receipt, due after 5 (on
         # time); the others are open, overdue unless due after the window end (06/08/2025 16:00).
-        dh = rows(con, "FROM bao_cao.dung_han_theo_cap")
+        dh = rows(con, 'FROM bao_cao.dung_han_theo_cap WHERE "Tỉnh nhà"')
         assert [(r["Mã cấp"], r["Cấp"], r["Số hồ sơ đã xử lý"], r["Đúng hạn"], r["Trễ hạn"], r["Đang giải quyết"],
                  r["Quá hạn"], r["Trong hạn"], r["Không xét"]) for r in dh] == [
             ("toan_tinh", LEVEL_LABELS[0], 39, 39, 0, 38, 36, 2, 0),

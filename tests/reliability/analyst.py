@@ -18,7 +18,7 @@ import duckdb
 # One statement, so one consistent read: the headline by level and the dossier counts behind it.
 QUERY = """
 SELECT (SELECT list((level_key, received, online, returned, online_ratio_pct::VARCHAR) ORDER BY level_key)
-        FROM marts.online_ratio_by_level)::VARCHAR,
+        FROM marts.online_ratio_by_level WHERE is_home)::VARCHAR,
        (SELECT count(*) FROM marts.fct_case_files),
        (SELECT count(*) FILTER (WHERE counted) FROM marts.fct_case_files)
 """

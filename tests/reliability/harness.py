@@ -192,7 +192,7 @@ def loads(db: Path) -> list[dict]:
 
 FIGURES_SQL = """
 SELECT (SELECT list((level_key, received, online, returned, online_ratio_pct::VARCHAR) ORDER BY level_key)
-        FROM marts.online_ratio_by_level)::VARCHAR AS levels,
+        FROM marts.online_ratio_by_level WHERE is_home)::VARCHAR AS levels,
        (SELECT count(*) FROM marts.fct_case_files) AS dossiers,
        (SELECT count(*) FILTER (WHERE counted) FROM marts.fct_case_files) AS counted
 """
@@ -202,7 +202,7 @@ def figures(db: Path) -> dict:
     con = connect_ro(db)
     try:
         levels = {r[0]: r[1:] for r in con.execute(
-            "SELECT level_key, received, online, returned FROM marts.online_ratio_by_level").fetchall()}
+            "SELECT level_key, received, online, returned FROM marts.online_ratio_by_level WHERE is_home").fetchall()}
         return levels
     finally:
         con.close()

@@ -23,3 +23,9 @@
 {% macro sql_string(value) -%}
     '{{ (value | string) | replace("'", "''") }}'
 {%- endmacro %}
+
+{#- The provinces the per-province marts have rows for: every province with a counted dossier, and the home province
+    always (its report reads its rows even from an empty warehouse). -#}
+{% macro mart_provinces() -%}
+    (SELECT province_code FROM {{ ref('fct_case_files') }} WHERE counted UNION SELECT {{ param('home_province') }})
+{%- endmacro %}

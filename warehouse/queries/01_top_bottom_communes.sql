@@ -1,5 +1,5 @@
--- Question: which 10 communes have the highest online ratio, and which 10 the lowest?
--- Source: marts.online_ratio_by_commune (the configured definition, A by default: online / all received; the
+-- Question: which 10 communes of the home province have the highest online ratio, and which 10 the lowest?
+-- Source: marts.online_ratio_by_commune, the home province's rows (is_home; the configured definition, A by default: online / all received; the
 -- definition is named in ratio_definition).
 -- How to read the result: one row per commune and list. list = 'top' (position 1 = best ratio) comes first, then
 -- list = 'bottom' (position 1 = worst ratio). rank is the commune's rank among all communes of the province (ties
@@ -7,7 +7,7 @@
 -- Communes that received no dossier have no ratio and are in neither list (05_communes_below_target.sql shows them).
 -- When fewer than 20 communes have a ratio, the two lists overlap.
 WITH rated AS (
-    SELECT * FROM marts.online_ratio_by_commune WHERE online_ratio_pct IS NOT NULL
+    SELECT * FROM marts.online_ratio_by_commune WHERE is_home AND online_ratio_pct IS NOT NULL
 ),
 lists AS (
     SELECT 'top' AS list,

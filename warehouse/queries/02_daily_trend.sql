@@ -1,5 +1,5 @@
 -- Question: how did the province-wide online ratio move, day by day, over the reporting window?
--- Source: marts.daily_trend, level province_wide (all agencies and communes of the home province; online / received,
+-- Source: marts.daily_trend, the home province (is_home), level province_wide (all agencies and communes of the home province; online / received,
 -- i.e. definition A; test dossiers excluded).
 -- How to read the result: one row per local day (Asia/Ho_Chi_Minh) on which dossiers were received (a day without
 -- any dossier has no row). day_ratio_pct is that day's online share; cumulative_ratio_pct is the running ratio from
@@ -14,5 +14,5 @@ SELECT received_date,
        cumulative_ratio_pct,
        cumulative_ratio_pct - lag(cumulative_ratio_pct) OVER (ORDER BY received_date) AS cumulative_change_pts
 FROM marts.daily_trend
-WHERE level_key = 'province_wide'
+WHERE is_home AND level_key = 'province_wide'
 ORDER BY received_date;

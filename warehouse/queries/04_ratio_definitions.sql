@@ -1,5 +1,5 @@
 -- Question: how much does the choice of definition change the online ratio, at each level?
--- Source: marts.online_ratio_definitions. The four definitions in use: A online / all received (the report's);
+-- Source: marts.online_ratio_definitions, the home province's rows (is_home). The four definitions in use: A online / all received (the report's);
 -- B online / received for online-capable procedures (MucDo 3, 4); C online / (online + in person), postal left out;
 -- D = A x the sync ratio (share of the dossiers that reached the national portal).
 -- How to read the result: one row per level (province-wide, province-level agencies, communes), the four ratios side
@@ -20,5 +20,6 @@ SELECT level_key,
        max(sync_ratio) AS sync_ratio,
        max(ratio_pct) - min(ratio_pct) AS spread_pts
 FROM marts.online_ratio_definitions
+WHERE is_home
 GROUP BY level_key, level_label
 ORDER BY CASE level_key WHEN 'province_wide' THEN 1 WHEN 'province_agencies' THEN 2 ELSE 3 END;

@@ -1,5 +1,5 @@
 -- Question: which communes are below the online-ratio target, and how many dossiers short are they?
--- Source: marts.online_ratio_by_commune (the configured definition, A by default, and the configured target,
+-- Source: marts.online_ratio_by_commune, the home province's rows (is_home; the configured definition, A by default, and the configured target,
 -- 70% by default: both named in the result).
 -- How to read the result: one row per commune that does not meet the target (meets_target false, including communes
 -- that received no dossier at all), the largest shortfall first. gap_pts = target - ratio in percentage points.
@@ -15,7 +15,7 @@
 WITH c AS (
     SELECT *, CAST(round(target_pct * 100) AS BIGINT) AS target_bp  -- target in hundredths of a percent
     FROM marts.online_ratio_by_commune
-    WHERE NOT meets_target
+    WHERE is_home AND NOT meets_target
 )
 SELECT unit_code,
        unit_name,

@@ -1,6 +1,6 @@
 -- Question: how do the province-level agencies (sở, ngành) rank on the online ratio, and how far is each from the
 -- province-level average?
--- Source: marts.ratio_by_agency (definition A: online / received) and marts.online_ratio_by_level (the
+-- Source: the home province's rows (is_home) of marts.ratio_by_agency (definition A: online / received) and marts.online_ratio_by_level (the
 -- province_agencies row, for the average of all agencies together).
 -- How to read the result: one row per agency, rank 1 = highest online ratio (ties share a rank; an agency without
 -- dossiers has no ratio and comes last). vs_province_level_pts = the agency's ratio - the ratio of all
@@ -9,7 +9,7 @@
 WITH level_avg AS (
     SELECT round(100.0 * online / nullif(received, 0), 2)::DECIMAL(6, 2) AS province_level_ratio_pct
     FROM marts.online_ratio_by_level
-    WHERE level_key = 'province_agencies'
+    WHERE is_home AND level_key = 'province_agencies'
 )
 SELECT a.rank,
        a.unit_code,
@@ -24,4 +24,5 @@ SELECT a.rank,
        a.on_time_pct
 FROM marts.ratio_by_agency a
 CROSS JOIN level_avg l
+WHERE a.is_home
 ORDER BY a.rank, a.unit_code;

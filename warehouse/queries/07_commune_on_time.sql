@@ -24,6 +24,6 @@ SELECT p.grain_key AS unit_code,
        v.value_pct AS on_time_pct_v
 FROM ot p
 JOIN ot v ON v.grain_key = p.grain_key AND v.definition = 'V'
-JOIN marts.online_ratio_by_commune c ON c.unit_code = p.grain_key  -- the home province's communes
+JOIN marts.online_ratio_by_commune c ON c.unit_code = p.grain_key AND c.is_home  -- the home province's communes
 WHERE p.definition = 'P'
 ORDER BY on_time_pct_p ASC NULLS FIRST, unit_code;

@@ -11,7 +11,7 @@ gaps AS (
            i.full_score_at_pct - i.value_pct AS gap_pts
     FROM marts.indicators i
     JOIN home ON i.province_code = home.home_province
-    JOIN marts.online_ratio_by_commune c ON c.unit_code = i.grain_key  -- the home province's communes
+    JOIN marts.online_ratio_by_commune c ON c.unit_code = i.grain_key AND c.is_home  -- the home province's communes
     WHERE true AND i.grain = 'unit' AND i.period_type = 'window'
       AND i.full_score_at_pct IS NOT NULL AND i.value_pct < i.full_score_at_pct
 ),

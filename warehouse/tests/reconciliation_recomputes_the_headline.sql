@@ -3,7 +3,7 @@
 -- online_ratio_by_level, and its match flag says whether the published value equals it.
 -- In Dagster this is a check of the model named here:
 {{ config(meta={'dagster': {'ref': {'name': 'published_reconciliation'}}}) }}
-WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
+WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }} WHERE is_home),
 expected(claimed_metric, value) AS (
     SELECT 'received.' || level_key, received FROM lv
     UNION ALL SELECT 'online.' || level_key, online FROM lv

@@ -1,6 +1,8 @@
 -- marts.online_ratio_definitions under Vietnamese column names (documentation and tests: schema.yml). The mart is named
 -- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
-SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
+SELECT province_code AS "Mã tỉnh",
+       is_home AS "Tỉnh nhà",
+       {{ level_key_vi('level_key') }} AS "Mã cấp",
        {{ level_label('level_key') }} AS "Cấp",
        ratio_definition  AS "Định nghĩa tỷ lệ",
        definition_text   AS "Cách tính",
@@ -9,4 +11,4 @@ SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
        sync_ratio        AS "Tỷ lệ đồng bộ",
        ratio_pct         AS "Tỷ lệ (%)"
 FROM {{ ref('online_ratio_definitions').include(database=False) }}
-ORDER BY {{ level_order('level_key') }}, ratio_definition
+ORDER BY province_code, {{ level_order('level_key') }}, ratio_definition

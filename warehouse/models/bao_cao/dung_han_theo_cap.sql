@@ -1,6 +1,8 @@
 -- marts.on_time_by_level under Vietnamese column names (documentation and tests: schema.yml). The mart is named
 -- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
-SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
+SELECT province_code AS "Mã tỉnh",
+       is_home AS "Tỉnh nhà",
+       {{ level_key_vi('level_key') }} AS "Mã cấp",
        {{ level_label('level_key') }} AS "Cấp",
        received           AS "Số hồ sơ tiếp nhận",
        processed          AS "Số hồ sơ đã xử lý",
@@ -14,4 +16,4 @@ SELECT {{ level_key_vi('level_key') }} AS "Mã cấp",
        not_assessed       AS "Không xét",
        as_of              AS "Tính đến thời điểm"
 FROM {{ ref('on_time_by_level').include(database=False) }}
-ORDER BY {{ level_order('level_key') }}
+ORDER BY province_code, {{ level_order('level_key') }}

@@ -1,6 +1,8 @@
 -- marts.online_ratio_by_commune under Vietnamese column names (documentation and tests: schema.yml). The mart is named
 -- without its database, so the view binds to the marts of the database that holds it (warehouse or snapshot).
-SELECT rank               AS "Xếp hạng",
+SELECT province_code AS "Mã tỉnh",
+       is_home AS "Tỉnh nhà",
+       rank               AS "Xếp hạng",
        unit_code          AS "Mã xã",
        unit_name          AS "Tên xã, phường",
        unit_kind          AS "Loại",
@@ -13,4 +15,4 @@ SELECT rank               AS "Xếp hạng",
        numerator          AS "Tử số",
        denominator        AS "Mẫu số"
 FROM {{ ref('online_ratio_by_commune').include(database=False) }}
-ORDER BY rank, unit_code
+ORDER BY province_code, rank, unit_code

@@ -1,8 +1,9 @@
--- The online ratio of the home province under each of the four definitions, per level;
--- grain (level_key, ratio_definition): every level has its four rows, with zero counts (and no ratio) when it has no
--- counted dossier, so the levels always add up. Documentation and tests: schema.yml.
+-- The online ratio of each province under each of the four definitions, per level;
+-- grain (province_code, level_key, ratio_definition): every level of every province has its four rows, with zero
+-- counts (and no ratio) when it has no counted dossier, so the levels always add up. Documentation and tests:
+-- schema.yml.
 WITH f AS (
-    SELECT * FROM {{ ref('fct_case_files') }} WHERE counted AND province_code = {{ param('home_province') }}
+    SELECT * FROM {{ ref('fct_case_files') }} WHERE counted
 ),
 levels AS (
     SELECT 'province_wide' AS level_key, * FROM f
@@ -11,17 +12,22 @@ levels AS (
     UNION ALL
     SELECT 'commune', * FROM f WHERE level = 'commune'
 ),
-level_keys(level_key) AS (VALUES ('province_wide'), ('province_agencies'), ('commune')),
+level_keys AS (
+    SELECT p.province_code, k.level_key
+    FROM {{ mart_provinces() }} p
+    CROSS JOIN (VALUES ('province_wide'), ('province_agencies'), ('commune')) k(level_key)
+),
 defs(ratio_definition) AS (VALUES ('A'), ('B'), ('C'), ('D')),
 counted AS (
-    SELECT l.level_key, d.ratio_definition,
+    SELECT l.province_code, l.level_key, d.ratio_definition,
            count(*) FILTER (WHERE {{ in_numerator('d.ratio_definition', 'l.is_online', 'l.muc_do') }}) AS numerator,
            count(*) FILTER (WHERE {{ in_denominator('d.ratio_definition', 'l.channel', 'l.muc_do') }}) AS denominator,
            avg(CASE WHEN l.synced_to_portal THEN 1.0 ELSE 0.0 END) AS sync_ratio
     FROM levels l CROSS JOIN defs d
     GROUP BY ALL
 )
-SELECT k.level_key, {{ level_label('k.level_key') }} AS level_label, d.ratio_definition,
+SELECT k.province_code, k.province_code = {{ param('home_province') }} AS is_home,
+       k.level_key, {{ level_label('k.level_key') }} AS level_label, d.ratio_definition,
        {{ definition_text('d.ratio_definition') }} AS definition_text,
        coalesce(c.numerator, 0) AS numerator, coalesce(c.denominator, 0) AS denominator,
        round(c.sync_ratio, 6) AS sync_ratio,
@@ -29,5 +35,6 @@ SELECT k.level_key, {{ level_label('k.level_key') }} AS level_label, d.ratio_def
             THEN round(100.0 * c.numerator / nullif(c.denominator, 0) * c.sync_ratio, 2)::DECIMAL(12, 2)
             ELSE {{ pct('c.numerator', 'c.denominator') }} END AS ratio_pct
 FROM level_keys k CROSS JOIN defs d
-LEFT JOIN counted c ON c.level_key = k.level_key AND c.ratio_definition = d.ratio_definition
-ORDER BY {{ level_order('k.level_key') }}, d.ratio_definition
+LEFT JOIN counted c
+    ON c.province_code = k.province_code AND c.level_key = k.level_key AND c.ratio_definition = d.ratio_definition
+ORDER BY k.province_code, {{ level_order('k.level_key') }}, d.ratio_definition

@@ -1,6 +1,6 @@
 -- Every figure of the published report beside the value recomputed from the records; grain figure_id.
 -- Documentation and tests: schema.yml.
-WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }}),
+WITH lv AS (SELECT * FROM {{ ref('online_ratio_by_level') }} WHERE is_home),  -- the report is the home province's
 g AS (
     SELECT max(received) FILTER (WHERE level_key = 'province_wide') AS rw,
            max(online) FILTER (WHERE level_key = 'province_wide') AS ow,
