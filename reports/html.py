@@ -219,7 +219,9 @@ def load_quality(con) -> dict | None:
     }
 
 
-SCORECARD_GRAINS = ("province", "province_agencies", "communes")
+# The scorecard's levels: marts.indicators grain -> the level key the other sections name it by (one list for the
+# query, the chart and the table).
+SCORECARD_LEVELS = {"province": "province_wide", "province_agencies": "province_agencies", "communes": "commune"}
 
 
 def load_scorecard(con) -> dict:
@@ -234,7 +236,7 @@ def load_scorecard(con) -> dict:
                ON i.grain = 'province' AND r.period_type = 'window' AND r.indicator = i.indicator
               AND r.definition = i.definition AND r.province_code = i.province_code
         WHERE i.province_code = {home} AND i.period_type = 'window'
-          AND i.grain IN ('province', 'province_agencies', 'communes')
+          AND i.grain IN ({', '.join(repr(g) for g in SCORECARD_LEVELS)})
         ORDER BY i.indicator, i.definition""")
     by_indicator: dict[tuple[str, str], dict] = {}
     for r in rows:
@@ -647,9 +649,7 @@ def scorecard_section(d: ReportData) -> str:
                       for r in items], color=color, emphasis=grain == "province",
                      labels=[fmt_pct(r["grains"][grain]["value_pct"]) if grain == "province" and grain in r["grains"]
                              else "" for r in items])
-              for grain, key, color in (("province", "province_wide", BLUE),
-                                        ("province_agencies", "province_agencies", BLUE_LIGHT),
-                                        ("communes", "commune", ORANGE))]
+              for (grain, key), color in zip(SCORECARD_LEVELS.items(), (BLUE, BLUE_LIGHT, ORANGE), strict=True)]
     svg = column_chart(names, series, y_max=100.0, axis_suffix="%",
                        title="Các chỉ số 766 theo cấp / The 766 indicators by level")
 
@@ -660,7 +660,7 @@ def scorecard_section(d: ReportData) -> str:
             if r.get("rank_change") is not None else f'{r["rank"]}/{r["provinces_ranked"]}'
 
     rows = [([_indicator_name(r), e(r["provenance"]),
-              *(_value_cell(r["grains"].get(g), r["full_score_at_pct"]) for g in SCORECARD_GRAINS),
+              *(_value_cell(r["grains"].get(g), r["full_score_at_pct"]) for g in SCORECARD_LEVELS),
               fmt_pct(r["full_score_at_pct"]) if r["full_score_at_pct"] is not None else "—", rank(r)], "")
             for r in items]
     tbl = table([("Chỉ số", "Indicator", False), ("Nguồn", "Rule", False),
