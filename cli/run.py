@@ -1,6 +1,6 @@
 """One pipeline run from the command line: the `daily_sync` job of the one Definitions (pipelines/definitions.py)
-over the days the landing folder holds, as one Dagster run recorded in DAGSTER_HOME, with its progress printed as
-it happens (used by `hoso run`, `hoso demo`, `hoso rebuild`). Public Dagster APIs only."""
+over the days the landing folder holds, as Dagster runs recorded in DAGSTER_HOME, with their progress printed as
+they happen (used by `hoso run`, `hoso demo`, `hoso rebuild`). Public Dagster APIs only."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 from uuid import uuid4
 
-from dagster import AssetKey, DagsterEventType, DagsterInstance
+from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
 from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import days_with_new_files
@@ -27,6 +27,13 @@ RANGE_START_TAG = "dagster/asset_partition_range_start"
 RANGE_END_TAG = "dagster/asset_partition_range_end"
 # With no dated file, only the assets without partitions run (reference tables, marts, snapshot, report).
 UNPARTITIONED = [key for a in ASSETS if a.partitions_def is None for key in a.keys]
+# With dated files, two runs: the daily assets over the range of days with what they read (the reference tables),
+# then everything downstream. Dagster records a planned event per day of the range for every asset of a range run,
+# unpartitioned ones included (each an SQLite write, ~10 ms): in one run, 65 assets x 37 days cost ~25 s before the
+# first step; split, 5 x 37 + 60.
+DAILY = AssetSelection.assets(*[k for a in ASSETS if a.partitions_def is not None for k in a.keys])
+DAYS_PART = sorted(DAILY.upstream().resolve(ASSETS))
+WAREHOUSE_PART = [key for key in UNPARTITIONED if key not in DAYS_PART]
 
 
 def landing_days(landing: Path) -> dict[str, list[str]]:
@@ -196,11 +203,13 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
                  quiet: bool = False, instance=None, debug: bool = False, command: str = "run",
                  force: bool = False) -> bool:
     """Materialize every asset over the days of the landing folder that hold a file not recorded yet (with `force`,
-    over all of its days): the `daily_sync` job of the Definitions, as one run recorded in DAGSTER_HOME (or in
-    `instance`).
+    over all of its days): the `daily_sync` job of the Definitions, as two runs recorded in DAGSTER_HOME (or in
+    `instance`): the daily assets over those days, then the warehouse downstream of them (DAYS_PART above); one run
+    of the unpartitioned assets when no dated file is new.
 
-    Progress goes to stderr as the run happens (unless quiet); the run's tags say which files and days it covers
-    (`hoso/files`, `hoso/days`), the load's metadata (meta/files) lists the files it actually loaded."""
+    Progress goes to stderr as the runs happen (unless quiet); the runs' tags say which files and days they cover
+    (`hoso/files`, `hoso/days`, the same `hoso/invocation`), the load's metadata (meta/files) lists the files it
+    actually loaded."""
     check_landing(settings)
     pii_key(allow_demo=allow_demo_key)  # fail before any work when the key is missing
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
@@ -208,42 +217,55 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     if not instance_yaml.exists():
         instance_yaml.write_text("telemetry:\n  enabled: false\n", encoding="utf-8")
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
-    # Only the days with a file the warehouse does not record yet: the others have no work, and a run over a range
-    # records a planned event per day for each of its ~60 assets (a 37-day range: ~2,100 events, ~25 s).
+    # Only the days with a file the warehouse does not record yet: the others have no work, and each day of the range
+    # costs a planned event per asset of the days' run.
     days = landing_days(settings.landing_dir)
     if not force:
         days = days_with_new_files(settings, days)
     rng = (min(days), max(days)) if days else None
     files = [f for d in sorted(days) for f in days[d]]
     tags = {"hoso/command": command, "hoso/writer": "warehouse", "hoso/files": files_tag(files),
-            "hoso/days": days_tag(rng, len(days)) if rng else "none (reference files only)"}
-    if rng:
-        tags |= {RANGE_START_TAG: rng[0], RANGE_END_TAG: rng[1]}
-    run_config = {
-        "ops": {"marts": {"config": {"ratio_definition": ratio_definition}}},
+            "hoso/days": days_tag(rng, len(days)) if rng else "none (reference files only)",
+            "hoso/invocation": str(uuid4())}  # the runs of one command share it (filter by tag in the UI)
+    logging_config = {
         # Dagster's own console log only with --debug: the progress lines below say what happens, in one line each.
         "loggers": {"console": {"config": {"log_level": "INFO" if debug else "CRITICAL"}}},
     }
+    marts_config = {"ops": {"marts": {"config": {"ratio_definition": ratio_definition}}}}
+    # (asset selection, run config, extra tags) of each run, in order; a run starts only if the one before succeeded
+    # (what a failed step's downstream steps do inside one run).
+    if rng:
+        runs = [(DAYS_PART, logging_config, {RANGE_START_TAG: rng[0], RANGE_END_TAG: rng[1], "hoso/part": "1/2 days"}),
+                (WAREHOUSE_PART, logging_config | marts_config, {"hoso/part": "2/2 warehouse"})]
+    else:
+        runs = [(UNPARTITIONED, logging_config | marts_config, {})]
     if not quiet:
         say(f"{command}: {settings.landing_dir} -> {settings.warehouse_db}"
             + (f", days {rng[0]} .. {rng[1]} ({len(files)} dated files)" if rng else ", reference files only"))
     progress = RunProgress(say, debug=debug, quiet=quiet)
     job = build_definitions(settings, allow_demo_key=allow_demo_key).resolve_job_def("daily_sync")
-    run_id = str(uuid4())  # known in advance, so that the progress listener can follow the run
+    run_ids: list[str] = []
 
-    def execute(inst: DagsterInstance):
-        inst.add_event_listener(run_id, progress)
-        return job.execute_in_process(run_config=run_config, instance=inst, tags=tags, run_id=run_id,
-                                      asset_selection=None if rng else UNPARTITIONED, raise_on_error=False)
+    def execute(inst: DagsterInstance) -> bool:
+        for selection, run_config, extra_tags in runs:
+            run_id = str(uuid4())  # known in advance, so that the progress listener can follow the run
+            run_ids.append(run_id)
+            inst.add_event_listener(run_id, progress)
+            result = job.execute_in_process(run_config=run_config, instance=inst, tags=tags | extra_tags,
+                                            run_id=run_id, asset_selection=selection, raise_on_error=False)
+            if not result.success:
+                return False
+        return True
 
     if instance is None:
         with _open_instance(settings.dagster_home) as instance:
-            result = execute(instance)
+            success = execute(instance)
     else:
-        result = execute(instance)
+        success = execute(instance)
     if not quiet:
         # The last line says how it ended; after a failure with a known cause, the cause and what to do.
-        cause = f": {progress.causes[0]}" if progress.causes and not result.success else ""
-        say(f"{command} {'succeeded' if result.success else 'FAILED'} in {time.perf_counter() - progress.t0:.1f} s"
-            f"{cause} (Dagster run {result.run_id}{'' if result.success else '; `dagster dev` shows its logs'})")
-    return result.success
+        cause = f": {progress.causes[0]}" if progress.causes and not success else ""
+        say(f"{command} {'succeeded' if success else 'FAILED'} in {time.perf_counter() - progress.t0:.1f} s"
+            f"{cause} (Dagster run{'s' if len(run_ids) > 1 else ''} {', '.join(run_ids)}"
+            f"{'' if success else '; `dagster dev` shows its logs'})")
+    return success

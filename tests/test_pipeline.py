@@ -334,9 +334,14 @@ def test_small_world_figures_match_its_manifest(small_world_dir, tmp_path):
         shutil.copy2(small_world_dir / rel, landing / rel)
     with DagsterInstance.ephemeral() as instance:
         assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance)
-        tags = instance.get_runs(limit=1)[0].tags
+        # two runs: the day's daily assets over the range, then the warehouse downstream (without the range)
+        days_run, warehouse_run = sorted(instance.get_runs(), key=lambda r: r.tags["hoso/part"])
+        tags = days_run.tags
         assert (tags[RANGE_START_TAG], tags[RANGE_END_TAG], tags["hoso/days"]) == (last, last, last)
         assert tags["hoso/files"].startswith(f"{len(days[last])}: ")
+        assert RANGE_START_TAG not in warehouse_run.tags
+        assert warehouse_run.tags["hoso/invocation"] == tags["hoso/invocation"]
+        assert warehouse_run.tags["hoso/files"] == tags["hoso/files"]
     cu = json.loads((small_world_dir / "manifest.json").read_text(encoding="utf-8"))["clean_universe"]["40"]
     con = analytics(settings)
     rows = {r[0]: r[1:] for r in con.execute(

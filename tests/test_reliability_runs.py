@@ -44,7 +44,7 @@ def settings_for(root: Path, landing: Path) -> Settings:
 
 
 def run(settings: Settings, lines: list[str] | None = None) -> tuple[bool, list]:
-    """(success, the run's step failures and check evaluations), in-process on an ephemeral instance."""
+    """(success, the step failures and check evaluations of its runs), in-process on an ephemeral instance."""
     with DagsterInstance.ephemeral() as instance:
         say = lines.append if lines is not None else None
         if say:
@@ -56,8 +56,8 @@ def run(settings: Settings, lines: list[str] | None = None) -> tuple[bool, list]
         finally:
             if say:
                 cli_run.say = old
-        run_id = instance.get_runs(limit=1)[0].run_id
-        events = [e.dagster_event for e in instance.all_logs(run_id) if e.dagster_event is not None and
+        events = [e.dagster_event for r in reversed(instance.get_runs()) for e in instance.all_logs(r.run_id)
+                  if e.dagster_event is not None and
                   e.dagster_event.event_type in (DagsterEventType.STEP_FAILURE, DagsterEventType.ASSET_CHECK_EVALUATION)]
     return ok, events
 
