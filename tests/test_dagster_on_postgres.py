@@ -56,11 +56,16 @@ def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, post
 
     res = hoso(env, "--quiet", "run")
     assert res.returncode == 0, res.stderr
+    # `hoso run` is two runs (cli/run.py): the days, then the warehouse; one invocation tag
     runs = runs_by_tag(postgres_url, "hoso/command", "run")
-    assert len(runs) == 1 and runs[0][1] == "SUCCESS", runs
-    run_id = runs[0][0]
-    tags = dict(query(postgres_url, "SELECT key, value FROM run_tags WHERE run_id = :r", r=run_id))
+    assert [status for _, status in runs] == ["SUCCESS", "SUCCESS"], runs
+    days_tags, tags = (dict(query(postgres_url, "SELECT key, value FROM run_tags WHERE run_id = :r", r=r))
+                       for r, _ in runs)
+    assert days_tags["hoso/part"] == "1/2 days" and "dagster/asset_partition_range_start" in days_tags, days_tags
+    assert tags["hoso/part"] == "2/2 warehouse" and tags["hoso/invocation"] == days_tags["hoso/invocation"], tags
     assert tags["hoso/command"] == "run" and tags["hoso/writer"] == "warehouse", tags
+    assert ("staging", "validated_exports") in materialized(postgres_url, runs[0][0])
+    run_id = runs[1][0]
     assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= materialized(postgres_url, run_id)
     # the schedule storage's tables are there too (sensor and schedule state)
     tables = {t for (t,) in query(postgres_url, "SELECT table_name FROM information_schema.tables "
@@ -74,8 +79,8 @@ def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, post
     res = hoso(env, "--quiet", "run", "--force")
     assert res.returncode == 0, res.stderr
     runs = runs_by_tag(postgres_url, "hoso/command", "run")
-    assert [status for _, status in runs] == ["SUCCESS", "SUCCESS"] and runs[0][0] == run_id, runs
-    assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= materialized(postgres_url, runs[1][0])
+    assert [status for _, status in runs] == ["SUCCESS"] * 4 and runs[1][0] == run_id, runs
+    assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= materialized(postgres_url, runs[3][0])
 
     # The instance of that DAGSTER_HOME queues what is launched through it (the UI, the sensor, the schedule, the
     # CLI below): the QueuedRunCoordinator with the writer limit. No daemon runs here, so the run stays queued.
