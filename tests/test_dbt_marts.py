@@ -58,26 +58,30 @@ def test_every_dbt_test_passes_on_the_test_world(built, tmp_path):
     # The grain of every model is tested.
     models = {p.stem for p in (PROJECT_DIR / "models").rglob("*.sql")}
     assert len(models) == 42
-    grain = {name.split("_", 1)[1] for name in results if name.startswith(("unique_", "unique_combination_"))}
+    grain = {name.removeprefix("grain_") for name in results if name.startswith("grain_")}
     for model in models:
-        assert any(model in g for g in grain), f"{model}: no unique test on its grain"
+        assert any(g.startswith(model) for g in grain), f"{model}: no test of its grain"
 
 
 def test_a_broken_table_fails_its_tests(built, tmp_path):
     db = copy_warehouse(built, tmp_path)
     con = duckdb.connect(str(db))
     try:
-        # A duplicate grain row (single and multi-column grain), a figure lost from the reconciliation, and a
-        # commune whose counts no longer add up to the commune level.
+        # A duplicate grain row (single and multi-column grain), a figure lost from the reconciliation, a
+        # commune whose counts no longer add up to the commune level, and a null in a grain.
         con.execute("INSERT INTO marts.online_ratio_by_commune SELECT * FROM marts.online_ratio_by_commune LIMIT 1")
         con.execute("INSERT INTO marts.daily_trend SELECT * FROM marts.daily_trend LIMIT 1")
         con.execute("DELETE FROM marts.published_reconciliation WHERE figure_id = 'P1_ratio'")
+        # A key column null (the grain test says so, not only a duplicate key).
+        con.execute("UPDATE marts.ratio_by_procedure SET procedure_code = NULL "
+                    "WHERE procedure_code = (SELECT min(procedure_code) FROM marts.ratio_by_procedure)")
     finally:
         con.close()
     results = test_results(db, ["test"])
     failed = {k for k, v in results.items() if v == "fail"}
-    assert "unique_online_ratio_by_commune_unit_code" in failed
-    assert any(k.startswith("unique_combination_daily_trend") for k in failed)
+    assert "grain_online_ratio_by_commune_unit_code" in failed
+    assert any(k.startswith("grain_daily_trend") for k in failed)
+    assert "grain_ratio_by_procedure_province_code__procedure_code" in failed
     assert {"published_figures_have_one_reconciliation_row", "commune_level_is_the_sum_over_communes"} <= failed
     assert not any("province_ranking" in k or "ratio_by_agency" in k for k in failed)
 
@@ -92,7 +96,7 @@ def test_province_wide_must_be_the_sum_of_the_levels(built, tmp_path):
     results = test_results(db, ["test", "--select", "online_ratio_by_level"])
     assert results["province_wide_is_agencies_plus_communes"] == "fail"
     assert results["commune_level_is_the_sum_over_communes"] == "fail"
-    grain = [k for k in results if k.startswith("unique_combination_online_ratio_by_level")]
+    grain = [k for k in results if k.startswith("grain_online_ratio_by_level")]
     assert len(grain) == 1 and results[grain[0]] == "pass"
 
 
@@ -190,7 +194,7 @@ def test_one_mart_alone_through_dagster_with_its_metadata_and_checks(built, tmp_
         assert md["dagster/row_count"] == 6 and md["ratio_definition"] == "A"
         checks = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
         assert "province_wide_is_agencies_plus_communes" in checks
-        assert any(name.startswith("unique_combination_online_ratio_by_level") for name in checks)
+        assert any(name.startswith("grain_online_ratio_by_level") for name in checks)
         assert all(checks.values()) and all(e.asset_key == key for e in res.get_asset_check_evaluations())
 
 
@@ -211,8 +215,8 @@ def test_a_failing_test_fails_the_step_and_its_check(built, tmp_path):
                           resources={"dbt": dbt_resource(), "warehouse": WarehouseResource(database=str(db))})
     assert not res.success
     checks = {e.check_name: e for e in res.get_asset_check_evaluations()}
-    assert checks["unique_fct_case_files_dossier_code"].passed is False
-    assert checks["unique_fct_case_files_dossier_code"].blocking
+    assert checks["grain_fct_case_files_dossier_code"].passed is False
+    assert checks["grain_fct_case_files_dossier_code"].blocking
     built = {m.asset_key.to_user_string() for m in res.get_asset_materialization_events()}
     assert "marts/fct_case_files" in built and "marts/province_task_status" in built  # not downstream of it
     assert not built & {"marts/online_ratio_by_level", "marts/published_reconciliation", "bao_cao/ty_le_theo_cap"}
