@@ -23,11 +23,19 @@ def cmd_sample(args: argparse.Namespace, settings: Settings) -> int:
 
     out = Path(args.out).resolve() if args.out else settings.landing_dir
     t0 = time.perf_counter()
-    manifest = generate_world(out, seed=args.seed, scale=args.scale, provinces=args.provinces,
-                              progress=None if args.quiet else say)
-    if getattr(args, "gzip", False):  # `hoso demo` has no --gzip
-        from samples.compress import compress_world
+    gzip = getattr(args, "gzip", False)  # `hoso demo` has no --gzip
+    as_written = None
+    if gzip:
+        from samples.compress import GzipAsWritten, compress_world
 
+        as_written = GzipAsWritten(out)
+    try:
+        manifest = generate_world(out, seed=args.seed, scale=args.scale, provinces=args.provinces,
+                                  progress=None if args.quiet else say, day_written=as_written)
+    finally:
+        if as_written is not None:
+            as_written.wait()
+    if gzip:
         manifest = compress_world(out)
     took = time.perf_counter() - t0
     print("\n".join(summary_lines(manifest)))

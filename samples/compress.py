@@ -2,6 +2,9 @@
 --gzip`), and rewrite its manifest to name the compressed files.
 
     compress_world(landing_dir) -> the manifest, rewritten
+    GzipAsWritten(landing_dir)      -> generate_world's `day_written`: each day's portal files gzipped while the
+                                       next day is generated, so a world larger than the free disk in plain text
+                                       (the national world at scale 1: ~50 GB plain) is never all plain at once
 
 Every file of the manifest whose export kind may arrive compressed (sources/registry.py `ExportKind.gzip`) and
 whose name carries a date (portal batches and their history, provincial CSV exports, task snapshots) becomes
@@ -20,6 +23,7 @@ import gzip
 import hashlib
 import json
 import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from samples.generate import manifest_text
@@ -49,6 +53,29 @@ def gzip_file(path: Path) -> Path:
     return target
 
 
+class GzipAsWritten:
+    """Gzips the files it is handed (those should_compress admits) in one worker thread: zlib releases the GIL, so
+    compression runs beside the generator on the second core. `wait()` before compress_world, which then only
+    compresses what is still plain and rewrites the manifest."""
+
+    def __init__(self, landing_dir: Path):
+        self.landing = Path(landing_dir)
+        self.pool = ThreadPoolExecutor(max_workers=1)
+        self.pending: list[Future] = []
+
+    def __call__(self, paths: list[Path]) -> None:
+        for path in paths:
+            if should_compress(path.relative_to(self.landing).as_posix()):
+                self.pending.append(self.pool.submit(gzip_file, path))
+
+    def wait(self) -> None:
+        try:
+            for done in self.pending:
+                done.result()
+        finally:
+            self.pool.shutdown()
+
+
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -69,14 +96,16 @@ def _renamed(value, renames: dict[str, str]):
 
 
 def compress_world(landing_dir: Path) -> dict:
-    """Gzip the dated exports listed in `landing_dir/manifest.json` in place; rewrite and return the manifest."""
+    """Gzip the dated exports listed in `landing_dir/manifest.json` in place (those not already compressed as they
+    were written); rewrite and return the manifest."""
     landing = Path(landing_dir)
     manifest_path = landing / "manifest.json"
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     renames: dict[str, str] = {}
     for entry in manifest["files"]:
         if should_compress(entry["path"]):
-            gzip_file(landing / entry["path"])
+            if (landing / entry["path"]).exists():
+                gzip_file(landing / entry["path"])
             renames[entry["path"]] = entry["path"] + GZIP_SUFFIX
     files = []
     for entry in manifest["files"]:

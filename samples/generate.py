@@ -85,8 +85,10 @@ def _online_pct(part: dict[str, np.ndarray] | dossiers.Plan, mask: np.ndarray | 
 
 
 def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.0, provinces: int = 0,
-                   progress: Callable[[str], None] | None = None) -> dict:
-    """Write the whole landing folder of the sample world into the empty folder `out_dir`; return the manifest."""
+                   progress: Callable[[str], None] | None = None,
+                   day_written: Callable[[list[Path]], None] | None = None) -> dict:
+    """Write the whole landing folder of the sample world into the empty folder `out_dir`; return the manifest.
+    `day_written` gets the portal files of each day once they are complete (samples/compress.py gzips them then)."""
     out = Path(out_dir)
     _check_out_dir(out)
     if not scale > 0:
@@ -142,7 +144,7 @@ def generate_world(out_dir: Path, *, seed: int = DEFAULT_SEED, scale: float = 1.
 
     watch_portal = {(w.dossier, w.day) for w in found.watches if w.target == "portal"}
     p_files, located, duplicates = portal.write_portal(out, ctx, obs, found.overrides, watch_portal,
-                                                       found.duplicate_days, say)
+                                                       found.duplicate_days, say, day_written)
     files += p_files
     exports = ([provincial.Export(u, "csv", clock.MID_SNAPSHOT) for u in deliv["csv"]]
                + [provincial.Export(u, "csv", clock.FINAL_SNAPSHOT) for u in deliv["csv"] + deliv["overlap"]]

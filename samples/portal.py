@@ -340,9 +340,11 @@ def sha256_of(path: Path) -> str:
 
 
 def write_portal(out: Path, ctx: Context, obs: Observations, overrides: list[Override], watches: set[tuple[int, int]],
-                 duplicate_days: list[int], progress: Callable[[str], None]) -> tuple[list[dict], dict, list]:
-    """All batches, day by day. Returns the file entries, the place (file, record) of each watched (dossier, batch
-    day), and the (original, copy) pairs of the batches sent twice."""
+                 duplicate_days: list[int], progress: Callable[[str], None],
+                 day_written: Callable[[list[Path]], None] | None = None) -> tuple[list[dict], dict, list]:
+    """All batches, day by day; `day_written` gets each day's files once they are complete. Returns the file
+    entries, the place (file, record) of each watched (dossier, batch day), and the (original, copy) pairs of the
+    batches sent twice."""
     (out / "portal").mkdir(parents=True, exist_ok=True)
     files, located, duplicates = [], {}, []
     portal_overrides = [o for o in overrides if o.target == "portal"]
@@ -351,6 +353,7 @@ def write_portal(out: Path, ctx: Context, obs: Observations, overrides: list[Ove
     for a, b in zip(bounds[:-1], bounds[1:]):
         day = int(obs.batch_day[a])
         stamp = f"{clock.day_date(day):%Y%m%d}"
+        first = len(files)
         n_chunks = -(-(b - a) // CHUNK)
         edges = np.linspace(a, b, n_chunks + 1).round().astype(np.int64)
         for nn, (s, e) in enumerate(zip(edges[:-1], edges[1:]), 1):
@@ -375,5 +378,7 @@ def write_portal(out: Path, ctx: Context, obs: Observations, overrides: list[Ove
                 entry = next(f for f in files if f["path"] == src.relative_to(out).as_posix())
                 files.append({**entry, "path": dst.relative_to(out).as_posix()})
                 duplicates.append((entry["path"], dst.relative_to(out).as_posix()))
+        if day_written is not None:
+            day_written([out / f["path"] for f in files[first:]])
         progress(f"portal {clock.day_date(day)}: {b - a:,} records in {n_chunks} batch(es)")
     return files, located, duplicates

@@ -275,6 +275,19 @@ def test_compress_world_gzips_the_dated_exports_and_rewrites_the_manifest(small_
     assert "unknown" not in kinds.values()
 
 
+def test_hoso_sample_gzip_compresses_as_it_writes_the_same_bytes(gz_world: Path, tmp_path: Path) -> None:
+    """`hoso sample --gzip` gzips each day's portal files while it generates the next (samples/compress.py
+    GzipAsWritten): the world it leaves is byte for byte the one compressed after the fact, manifest included."""
+    from cli.main import main
+
+    out = tmp_path / "landing"
+    assert main(["sample", "--scale", "0.01", "--gzip", "--quiet", "--out", str(out)]) == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file())
+    assert written == sorted(p.relative_to(gz_world).as_posix() for p in gz_world.rglob("*") if p.is_file())
+    for rel in written:
+        assert (out / rel).read_bytes() == (gz_world / rel).read_bytes(), rel
+
+
 @pytest.mark.slow
 def test_a_gzipped_world_loads_exactly_like_the_plain_one(small_world_dir: Path, gz_world: Path,
                                                          tmp_path: Path) -> None:
