@@ -19,10 +19,26 @@ _CONFIG = {
 }
 
 
+# DuckDB 2 numbers the rows of a table function in file order (`WITH ORDINALITY`); 1.5, the lake environment's
+# (warehouse/lake.py), cannot: there the parser's session reads with one thread, which keeps the file's order, and
+# row_number() numbers the rows in it. The parsers run several files at once, so little is lost.
+ORDINALITY = int(duckdb.__version__.split(".")[0]) >= 2
+
+
 def connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:", config=dict(_CONFIG))
     con.execute(f"SET TimeZone = '{TZ}'")
+    if not ORDINALITY:
+        con.execute("SET threads = 1")
     return con
+
+
+def with_ordinality(table_function: str) -> str:
+    """A FROM item: the rows of `table_function` (e.g. `read_json(...)`) with `ordinality`, their position in the
+    file from 1, on a connection of connect()."""
+    if ORDINALITY:
+        return f"{table_function} WITH ORDINALITY"
+    return f"(SELECT *, row_number() OVER () AS ordinality FROM {table_function})"
 
 
 def to_polars(con: duckdb.DuckDBPyConnection, sql: str, params: dict | None = None) -> pl.DataFrame:

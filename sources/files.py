@@ -56,7 +56,7 @@ def uncompressed_name(relpath: str) -> str:
 
 def duckdb_compression(relpath: str) -> str:
     """The `compression` argument of DuckDB's read_json for this landing file."""
-    return "gzip" if is_gzip_name(relpath) else "none"
+    return "gzip" if is_gzip_name(relpath) else "uncompressed"  # DuckDB 1.5 (the lake environment's) has no 'none'
 
 
 def _gzip_error(relpath: str, error: BaseException, at: int) -> SourceError:

@@ -20,7 +20,7 @@ import duckdb
 import polars as pl
 
 from sources import files, limits
-from sources.duck import clean_error, connect, to_polars
+from sources.duck import clean_error, connect, to_polars, with_ordinality
 from sources.errors import SourceError
 from sources.files import SourceFile
 from sources.sniff import describe
@@ -408,14 +408,14 @@ def _load_raw(
     kept = [name for name in scalars if name not in _NOT_READ and name != _SUMMARY]
     select = ", ".join(["ordinality - 1 AS source_row", *map(_guarded, kept), *(f'"{n}"' for n in lists)]
                        + ([extra] if extra else []))  # fmt: skip
+    records = with_ordinality(f"read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)}, "
+                              f"compression = $compression, maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)})")
     try:
         con.execute(
             f"""
             CREATE TEMP TABLE raw AS
             SELECT {select}
-            FROM read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)},
-                           compression = $compression,
-                           maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY
+            FROM {records}
             """,
             {"path": duckdb_path(path), "compression": files.duckdb_compression(relpath)},
         )
@@ -471,13 +471,13 @@ def _shape_problem(con: duckdb.DuckDBPyConnection, path: Path, relpath: str, lis
             f"WHEN len(list_filter(CAST(json_extract(json, '$.{name}[*]') AS JSON[]), "
             f"lambda x: json_type(x) NOT IN ('OBJECT', 'NULL'))) > 0 THEN ': {name} holds an element that is not an object' END"
         )
+    elements = with_ordinality("read_json($path, format = 'array', records = 'false', columns = {'json': 'JSON'}, "
+                               f"compression = $compression, maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)})")
     try:
         row = con.execute(
             f"""SELECT source_row, problem FROM (
                     SELECT ordinality - 1 AS source_row, coalesce({", ".join(checks)}) AS problem
-                    FROM read_json($path, format = 'array', records = 'false', columns = {{'json': 'JSON'}},
-                                   compression = $compression,
-                                   maximum_object_size = {int(limits.MAX_JSON_OBJECT_BYTES)}) WITH ORDINALITY)
+                    FROM {elements})
                 WHERE problem IS NOT NULL ORDER BY source_row LIMIT 1""",
             {"path": duckdb_path(path), "compression": files.duckdb_compression(relpath)},
         ).fetchone()

@@ -28,11 +28,12 @@ def new_load_id() -> str:
 
 def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
     """Loads left `running` by a process that died are failed: nothing of theirs was committed."""
-    n = con.execute(
+    # An UPDATE's result is its row count (no RETURNING: DuckLake does not take it on updates).
+    (n,) = con.execute(
         "UPDATE meta.loads SET status = 'failed', finished_at = now(), "
-        "error = 'interrupted: the process ended before the load committed' WHERE status = 'running' RETURNING 1"
-    ).fetchall()
-    return len(n)
+        "error = 'interrupted: the process ended before the load committed' WHERE status = 'running'"
+    ).fetchone()
+    return int(n)
 
 
 def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[str, str]]:
