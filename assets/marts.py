@@ -27,7 +27,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from assets.resources import WarehouseResource
 from assets.settings import Settings
 from stages.faults import crash_point
-from warehouse.db import connect
+from warehouse.db import read_warehouse
 from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path
 
 LEVELS = ("province_wide", "province_agencies", "commune")
@@ -82,7 +82,7 @@ def _figures(database: str, keys: list[AssetKey]) -> dict[AssetKey, dict]:
     """Metadata for each materialized model, read after dbt has finished: row counts; the headline counts and
     ratios on marts/online_ratio_by_level; the published figures matched on marts/published_reconciliation."""
     out: dict[AssetKey, dict] = {}
-    con = connect(database, read_only=True)
+    con = read_warehouse(database)
     try:
         for key in keys:
             schema, name = key.path[0], key.path[-1]

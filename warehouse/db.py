@@ -19,6 +19,7 @@ from typing import Iterator
 import duckdb
 
 from sources.labels import code_label_rows
+from warehouse.lake import attach, lake_ddl, lake_from_env
 
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -57,9 +58,11 @@ def sql_files(folder: str) -> list[str]:
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing (every DDL file is CREATE ... IF NOT EXISTS), and bring ref.code_labels in line with
-    sources.labels.CODES."""
+    sources.labels.CODES. In lake mode without the keys DuckLake does not have (warehouse/lake.py lake_ddl)."""
+    in_lake = lake_from_env() is not None
     for name in sql_files("schema"):
-        con.execute(sql_text("schema", name))
+        sql = sql_text("schema", name)
+        con.execute(lake_ddl(sql) if in_lake else sql)
     write_code_labels(con)
 
 
@@ -179,10 +182,24 @@ def open_warehouse(db_path: Path | str, lock_wait_s: float | None = None) -> duc
                 continue
             raise cause from exc
         try:
-            return configure(con)
+            return with_lake(configure(con))
         except BaseException:
             con.close()
             raise
+
+
+def with_lake(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """In lake mode (HOSO_LAKE, warehouse/lake.py) the lake attached as the connection's default catalog: the same
+    SQL then reads and writes the lake. Unchanged without it."""
+    lake = lake_from_env()
+    return attach(con, lake, read_only=read_only) if lake is not None else con
+
+
+def read_warehouse(db_path: Path | str) -> duckdb.DuckDBPyConnection:
+    """A read-only connection to the warehouse (in lake mode the lake, attached read-only)."""
+    if lake_from_env() is not None:  # the local file only holds the session; the lake is read
+        return with_lake(configure(duckdb.connect(str(db_path))), read_only=True)
+    return connect(db_path, read_only=True)
 
 
 @contextlib.contextmanager

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 
 from warehouse.db import MEMORY_LIMIT_ENV, process_alive
 from warehouse.dbt_launcher import OFFLINE_ENV, PARENT_PID_ENV
+from warehouse.lake import lake_from_env
 
 PROJECT_DIR = Path(__file__).resolve().parent
 TARGET_DIR = PROJECT_DIR / "target"
@@ -103,7 +104,7 @@ def dbt_env(database: Path | str) -> dict[str, str]:
     """What a dbt process of the project needs in its environment: the warehouse file (profiles.yml reads
     HOSO_WAREHOUSE_DB), the project and profile folder, and nothing sent out."""
     env = {WAREHOUSE_ENV: str(database), "DBT_PROFILES_DIR": str(PROJECT_DIR), "DBT_PROJECT_DIR": str(PROJECT_DIR),
-           PARENT_PID_ENV: str(os.getpid()), **OFFLINE_ENV}
+           PARENT_PID_ENV: str(os.getpid()), "DBT_TARGET": "lake" if lake_from_env() else "warehouse", **OFFLINE_ENV}
     if not os.environ.get(MEMORY_LIMIT_ENV):
         env[MEMORY_LIMIT_ENV] = "1GB"
     return env

@@ -151,6 +151,8 @@ def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str | N
     con.execute("USE snapshot")
     try:
         con.execute(f"CREATE SCHEMA IF NOT EXISTS {VIEW_SCHEMA}")
+        # In the view's schema: DuckLake keeps a view's SQL without its schema (`CREATE VIEW x AS ...`).
+        con.execute(f"USE snapshot.{VIEW_SCHEMA}")
         for view, comment, sql in views:
             if f"{current_db}." in sql or f'"{current_db}".' in sql:
                 raise RuntimeError(f"bao_cao.{view} names the warehouse database ({current_db}): it would not "
