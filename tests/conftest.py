@@ -3,6 +3,8 @@
 - `world_dir`: the full world (scale 1, default seed): the report's exact figures; ~25 s and ~1.5 GB of files.
 - `small_world_dir`: scale 0.01, for fast tests of shapes, defects and the manifest.
 - `national_world_dir`: all 34 provinces (`provinces=33`) at scale 0.005: the national snapshot against records.
+
+tests/lake (lake mode) is collected only in the lake environment.
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ from pathlib import Path
 import pytest
 
 from samples.generate import generate_world
+from warehouse.lake import AVAILABLE as LAKE_AVAILABLE
+
+LAKE_TESTS = Path(__file__).parent / "lake"
+
+
+def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
+    """tests/lake needs the lake environment (DuckDB 1.5.5 with the DuckLake wheels, requirements-lake.lock): `./dev
+    test` runs it there, after the main suite; the main environment leaves it out."""
+    if not LAKE_AVAILABLE and (collection_path == LAKE_TESTS or LAKE_TESTS in collection_path.parents):
+        return True
+    return None
 
 
 @pytest.fixture(scope="session")

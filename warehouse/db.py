@@ -19,7 +19,7 @@ from typing import Iterator
 import duckdb
 
 from sources.labels import code_label_rows
-from warehouse.lake import attach, lake_ddl, lake_from_env
+from warehouse.lake import ALIAS as LAKE_ALIAS, LakeError, attach, lake_ddl, lake_from_env
 
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -58,8 +58,8 @@ def sql_files(folder: str) -> list[str]:
 
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
     """Create what is missing (every DDL file is CREATE ... IF NOT EXISTS), and bring ref.code_labels in line with
-    sources.labels.CODES. In lake mode without the keys DuckLake does not have (warehouse/lake.py lake_ddl)."""
-    in_lake = lake_from_env() is not None
+    sources.labels.CODES. In the lake without the keys DuckLake does not have (warehouse/lake.py lake_ddl)."""
+    in_lake = con.execute("SELECT current_database()").fetchone()[0] == LAKE_ALIAS
     for name in sql_files("schema"):
         sql = sql_text("schema", name)
         con.execute(lake_ddl(sql) if in_lake else sql)
@@ -191,8 +191,14 @@ def open_warehouse(db_path: Path | str, lock_wait_s: float | None = None) -> duc
 def with_lake(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """In lake mode (HOSO_LAKE, warehouse/lake.py) the lake attached as the connection's default catalog: the same
     SQL then reads and writes the lake. Unchanged without it."""
-    lake = lake_from_env()
-    return attach(con, lake, read_only=read_only) if lake is not None else con
+    try:
+        lake = lake_from_env()
+        return attach(con, lake, read_only=read_only) if lake is not None else con
+    except LakeError as exc:
+        raise WarehouseUnavailable(str(exc)) from None
+    except duckdb.Error as exc:  # the catalog's server unreachable, refused, ...: one line, the lake named
+        raise WarehouseUnavailable(f"the lake ({lake.catalog}) cannot be attached: "
+                                   f"{str(exc).strip().splitlines()[0][:200]}") from exc
 
 
 def read_warehouse(db_path: Path | str) -> duckdb.DuckDBPyConnection:

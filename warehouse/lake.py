@@ -28,6 +28,8 @@ try:  # only in the lake environment (requirements-lake.lock)
 except ImportError:  # the embedded default's environment: lake mode says what it needs when asked for
     duckdb_extensions = None
 
+AVAILABLE = duckdb_extensions is not None  # this environment can run lake mode
+
 LAKE_ENV = "HOSO_LAKE"
 LAKE_DATA_ENV = "HOSO_LAKE_DATA"
 ALIAS = "lake"
@@ -66,7 +68,7 @@ def lake_from_env(environ: os._Environ | dict | None = None) -> Lake | None:
 
 def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """INSTALL the DuckLake and PostgreSQL extensions from their wheels' files and LOAD them (no download)."""
-    if duckdb_extensions is None:
+    if not AVAILABLE:
         raise LakeError(f"{LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in the lake "
                         f"environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run")
     for name in EXTENSIONS:

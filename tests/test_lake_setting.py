@@ -1,0 +1,60 @@
+"""The lake-mode setting and DDL (warehouse/lake.py), in the main environment. Lake mode itself runs in tests/lake
+(the lake environment, a real PostgreSQL)."""
+
+from __future__ import annotations
+
+import re
+
+import duckdb
+import pytest
+
+from test_cli import FIXTURE_LANDING, hoso, hoso_env, one_line_error
+from warehouse.db import sql_files, sql_text
+from warehouse.lake import AVAILABLE, LAKE_DATA_ENV, LAKE_ENV, LakeError, lake_ddl, lake_from_env
+
+
+def columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
+    rows = con.execute("SELECT schema_name || '.' || table_name, column_name, data_type, is_nullable "
+                       "FROM duckdb_columns() WHERE NOT internal ORDER BY ALL").fetchall()
+    out: dict[str, list[tuple]] = {}
+    for table, *col in rows:
+        out.setdefault(table, []).append(tuple(col))
+    return out
+
+
+def test_the_lake_ddl_has_no_keys_and_the_same_tables_with_keys_not_null() -> None:
+    plain, lake = duckdb.connect(), duckdb.connect()
+    keyed = 0
+    for name in sql_files("schema"):
+        sql = sql_text("schema", name)
+        keyed += len(re.findall(r"PRIMARY KEY", sql))
+        assert "PRIMARY KEY" not in lake_ddl(sql).upper()
+        plain.execute(sql)
+        lake.execute(lake_ddl(sql))
+    assert keyed == 6  # meta.loads, meta.files, three ref tables, ref.code_labels
+    want, got = columns(plain), columns(lake)
+    assert got == want  # every table and column, key columns NOT NULL in both
+    assert ("load_id", "VARCHAR", False) in got["meta.loads"] and ("relpath", "VARCHAR", False) in got["meta.files"]
+    # and the keys are gone: a duplicate key is accepted by the lake's DDL, refused by the file's
+    lake.execute("INSERT INTO meta.loads (load_id, started_at, status) VALUES ('x', now(), 'running'), ('x', now(), 'running')")
+    with pytest.raises(duckdb.ConstraintException):
+        plain.execute("INSERT INTO meta.loads (load_id, started_at, status) VALUES ('x', now(), 'running'), ('x', now(), 'running')")
+
+
+def test_the_setting_is_checked() -> None:
+    assert lake_from_env({}) is None
+    lake = lake_from_env({LAKE_ENV: "ducklake:postgres:dbname=hoso host=db", LAKE_DATA_ENV: "/shared/lake/"})
+    assert (lake.catalog, lake.data_path) == ("ducklake:postgres:dbname=hoso host=db", "/shared/lake/")
+    with pytest.raises(LakeError, match=f"{LAKE_ENV} is set without {LAKE_DATA_ENV}"):
+        lake_from_env({LAKE_ENV: "ducklake:postgres:dbname=hoso"})
+    with pytest.raises(LakeError, match="must be a DuckLake catalog"):
+        lake_from_env({LAKE_ENV: "postgres:dbname=hoso", LAKE_DATA_ENV: "/x/"})
+
+
+@pytest.mark.skipif(AVAILABLE, reason="this is the lake environment")
+def test_lake_mode_outside_the_lake_environment_stops_with_one_line(tmp_path) -> None:
+    env = hoso_env(tmp_path) | {LAKE_ENV: "ducklake:postgres:dbname=hoso host=127.0.0.1", LAKE_DATA_ENV: "/x/",
+                                "HOSO_LANDING_DIR": str(FIXTURE_LANDING)}
+    line = one_line_error(hoso(env, "run", timeout=120))
+    assert line == (f"hoso run: {LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in "
+                    "the lake environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run"), line
