@@ -304,12 +304,13 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
                 + f", pipeline {results['pipeline'][-1]['wall']:.1f} s")
             shutil.rmtree(home, ignore_errors=True)
         if not args.no_increment:
+            inc: dict[str, list[dict]] = {}
             try:
-                inc = bench_increment(name, world, manifest, base_files, inc_files, last_day, scratch, args, peer_py)
-                results.update(inc)
-            except RunFailed as exc:  # keep what was measured; the table says why the increment is missing
+                bench_increment(name, world, manifest, base_files, inc_files, last_day, scratch, args, peer_py, inc)
+            except RunFailed as exc:  # keep what was measured; the table says why the rest is missing
                 say(f"[{name}] increment failed: {exc}")
                 info["increment_error"] = str(exc)
+            results.update(inc)
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -329,14 +330,14 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
 
 
 def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str], inc_files: list[str],
-                    last_day: str, scratch: Path, args, peer_py: Path | None) -> dict[str, list[dict]]:
+                    last_day: str, scratch: Path, args, peer_py: Path | None, out: dict[str, list[dict]]) -> None:
     """Load the world without its last day once (timed as *_base), then per run: a copy of that warehouse, the last
     day's files added to the same landing folder, the run timed (increment), and the same files again (noop); the
     day's files are then taken out again. The base files stay as they are between runs, as in a landing folder that
     receives a day more (re-linking them would change their ctime and defeat the discover hash cache, as a copy of
-    the whole folder would)."""
-    out: dict[str, list[dict]] = {k: [] for k in ("floor_base", "pipeline_base", "increment", "noop", "floor_increment",
-                                                  "peer_base", "peer_increment", "peer_noop")}
+    the whole folder would). The measures go into `out` as they are taken: a failure keeps those before it."""
+    out.update({k: [] for k in ("floor_base", "pipeline_base", "increment", "noop", "floor_increment",
+                                "peer_base", "peer_increment", "peer_noop")})
     landing0 = scratch / "inc-landing-base"
     link_files(world, landing0, base_files)
     if args.no_full:  # the base load stands for the full one: its floor on the same files
@@ -368,7 +369,6 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
         shutil.rmtree(home, ignore_errors=True)
         for rel in inc_files:
             (landing / rel).unlink()
-    return out
 
 
 def add_ratios(rows: list[dict]) -> None:
@@ -477,7 +477,8 @@ def markdown(result: dict) -> str:
                      f"{', gzipped' if w.get('gzip') else ''}, {w['files']} files, {w['landing_bytes'] / 1e9:.2f} GB, "
                      f"{w['records']:,} records, {w['dossiers_received'] or 0:,} dossiers received in the clean "
                      f"universe; increment = the {w['increment_files']} files of {w['increment_day']} "
-                     f"({w['increment_records']:,} records)")
+                     f"({w['increment_records']:,} records)"
+                     + (f"; failed: {w['increment_error']}" if w.get("increment_error") else ""))
     if result.get("goals"):
         lines += ["", "Goals:", ""] + [f"- {g}" for g in result["goals"]]
     return "\n".join(lines) + "\n"
