@@ -58,3 +58,13 @@ def test_lake_mode_outside_the_lake_environment_stops_with_one_line(tmp_path) ->
     line = one_line_error(hoso(env, "run", timeout=120))
     assert line == (f"hoso run: {LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in "
                     "the lake environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run"), line
+
+
+def test_rebuild_in_lake_mode_says_how_to_rebuild_a_lake(tmp_path) -> None:
+    """`hoso rebuild` sets the warehouse file aside: in lake mode that would leave the lake as it is."""
+    env = hoso_env(tmp_path) | {LAKE_ENV: "ducklake:postgres:dbname=hoso host=127.0.0.1", LAKE_DATA_ENV: "/x/",
+                                "HOSO_LANDING_DIR": str(FIXTURE_LANDING)}
+    line = one_line_error(hoso(env, "rebuild", timeout=120))
+    assert line == (f"hoso rebuild: in lake mode the warehouse's tables are in the lake, not in {tmp_path / 'warehouse.duckdb'}: "
+                    f"to rebuild, point {LAKE_ENV} and {LAKE_DATA_ENV} at a new catalog and folder and run `hoso run`")
+    assert not (tmp_path / "warehouse.duckdb.before-rebuild").exists()
