@@ -19,7 +19,7 @@ from typing import Iterator
 import duckdb
 
 from sources.labels import code_label_rows
-from warehouse.lake import ALIAS as LAKE_ALIAS, LakeError, attach, lake_ddl, lake_from_env
+from warehouse.lake import ALIAS as LAKE_ALIAS, Lake, LakeError, attach, lake_ddl, lake_from_env
 
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -188,12 +188,23 @@ def open_warehouse(db_path: Path | str, lock_wait_s: float | None = None) -> duc
             raise
 
 
+def lake_setting() -> Lake | None:
+    """The lake of the settings (HOSO_LAKE, HOSO_LAKE_DATA), None without lake mode; a wrong setting or an
+    environment without the extensions as WarehouseUnavailable (one line)."""
+    try:
+        return lake_from_env()
+    except LakeError as exc:
+        raise WarehouseUnavailable(str(exc)) from None
+
+
 def with_lake(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """In lake mode (HOSO_LAKE, warehouse/lake.py) the lake attached as the connection's default catalog: the same
     SQL then reads and writes the lake. Unchanged without it."""
+    lake = lake_setting()
+    if lake is None:
+        return con
     try:
-        lake = lake_from_env()
-        return attach(con, lake, read_only=read_only) if lake is not None else con
+        return attach(con, lake, read_only=read_only)
     except LakeError as exc:
         raise WarehouseUnavailable(str(exc)) from None
     except duckdb.Error as exc:  # the catalog's server unreachable, refused, ...: one line, the lake named
@@ -203,7 +214,7 @@ def with_lake(con: duckdb.DuckDBPyConnection, read_only: bool = False) -> duckdb
 
 def read_warehouse(db_path: Path | str) -> duckdb.DuckDBPyConnection:
     """A read-only connection to the warehouse (in lake mode the lake, attached read-only)."""
-    if lake_from_env() is not None:  # the local file only holds the session; the lake is read
+    if lake_setting() is not None:  # the local file only holds the session; the lake is read
         return with_lake(configure(duckdb.connect(str(db_path))), read_only=True)
     return connect(db_path, read_only=True)
 
