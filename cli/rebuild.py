@@ -10,8 +10,8 @@ from pathlib import Path
 from assets.settings import Settings, pii_key
 from cli.landing import check_landing, say
 from cli.run import run_pipeline
-from warehouse.db import WarehouseUnavailable, lake_setting, writer_lock
-from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV
+from warehouse.db import WarehouseUnavailable, writer_lock
+from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, lake_mode
 
 
 REBUILD_SUFFIX = ".before-rebuild"
@@ -31,7 +31,7 @@ def rebuild(settings: Settings, *, ratio_definition: str = "A", allow_demo_key: 
     staging area are moved aside (<name>.before-rebuild), everything is materialized into an empty warehouse, and
     if that run fails (or is interrupted) the new attempt is kept as <name>.failed-rebuild and the previous
     warehouse is put back, so a failed rebuild changes nothing."""
-    if lake_setting() is not None:  # setting the local file aside would leave every table in the lake as it is
+    if lake_mode():  # setting the local file aside would leave every table in the lake as it is
         raise WarehouseUnavailable(f"in lake mode the warehouse's tables are in the lake, not in {settings.warehouse_db}: "
                                    f"to rebuild, point {LAKE_ENV} and {LAKE_DATA_ENV} at a new catalog and folder and "
                                    "run `hoso run`")

@@ -4,13 +4,17 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 
 import duckdb
 import pytest
 
+from services import postgres_url  # noqa: F401
 from test_cli import FIXTURE_LANDING, hoso, hoso_env, one_line_error
 from warehouse.db import sql_files, sql_text
-from warehouse.lake import AVAILABLE, LAKE_DATA_ENV, LAKE_ENV, LakeError, lake_ddl, lake_from_env
+from warehouse.lake import AVAILABLE, LAKE_DATA_ENV, LAKE_ENV, Lake, LakeError, lake_ddl, lake_from_env, writer_lock
 
 
 def columns(con: duckdb.DuckDBPyConnection) -> dict[str, list[tuple]]:
@@ -68,3 +72,49 @@ def test_rebuild_in_lake_mode_says_how_to_rebuild_a_lake(tmp_path) -> None:
     assert line == (f"hoso rebuild: in lake mode the warehouse's tables are in the lake, not in {tmp_path / 'warehouse.duckdb'}: "
                     f"to rebuild, point {LAKE_ENV} and {LAKE_DATA_ENV} at a new catalog and folder and run `hoso run`")
     assert not (tmp_path / "warehouse.duckdb.before-rebuild").exists()
+
+
+def libpq(url: str) -> str:
+    """The libpq keywords of the test server's postgresql+psycopg2:// URL (as a lake's catalog names them)."""
+    m = re.fullmatch(r"postgresql\+psycopg2://(\w+)@([\d.]+):(\d+)/(\w+)", url)
+    return f"user={m[1]} host={m[2]} port={m[3]} dbname={m[4]}"
+
+
+HOLD = """
+import sys, time
+from warehouse.lake import Lake, writer_lock
+with writer_lock(Lake(sys.argv[1], "/unused/"), timeout_s=5):
+    print("held", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+@pytest.mark.slow
+def test_the_lakes_writer_lock_is_one_writer_at_a_time_across_processes(postgres_url) -> None:  # noqa: F811
+    """The lake's writer lock (a PostgreSQL advisory lock in the catalog's database; no DuckLake needed for it):
+    held by another process it is waited on, then refused with TimeoutError; a holder killed with SIGKILL releases it
+    at once."""
+    lake = Lake("ducklake:postgres:" + libpq(postgres_url), "/unused/")
+    holder = subprocess.Popen([sys.executable, "-c", HOLD, lake.catalog, "60"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        t0 = time.monotonic()
+        with pytest.raises(TimeoutError, match="another writer has held the lake's writer lock"):
+            with writer_lock(lake, timeout_s=1.0):
+                pass
+        assert 1.0 <= time.monotonic() - t0 < 5
+        holder.kill()  # SIGKILL: no clean-up; the server ends its session and the lock with it
+        holder.wait()
+        t0 = time.monotonic()
+        with writer_lock(lake, timeout_s=10.0):
+            assert time.monotonic() - t0 < 5
+    finally:
+        holder.kill()
+        holder.wait()
+    # a catalog that cannot be reached: one line naming it
+    with pytest.raises(LakeError, match=r"^the lake's catalog \(ducklake:postgres:.*port=1 .*\) cannot be reached"):
+        with writer_lock(Lake("ducklake:postgres:host=127.0.0.1 port=1 user=x dbname=x", "/unused/"), 1.0):
+            pass
+    # another kind of catalog: no catalog lock (only the local file's, warehouse/db.py)
+    with writer_lock(Lake("ducklake:metadata.sqlite", "/unused/"), 0.0):
+        pass

@@ -20,6 +20,7 @@ import duckdb
 
 from sources.labels import code_label_rows
 from warehouse.lake import ALIAS as LAKE_ALIAS, Lake, LakeError, attach, lake_ddl, lake_from_env
+from warehouse.lake import require_extensions, writer_lock as lake_writer_lock
 
 
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -192,7 +193,10 @@ def lake_setting() -> Lake | None:
     """The lake of the settings (HOSO_LAKE, HOSO_LAKE_DATA), None without lake mode; a wrong setting or an
     environment without the extensions as WarehouseUnavailable (one line)."""
     try:
-        return lake_from_env()
+        lake = lake_from_env()
+        if lake is not None:
+            require_extensions()
+        return lake
     except LakeError as exc:
         raise WarehouseUnavailable(str(exc)) from None
 
@@ -244,7 +248,9 @@ def process_alive(pid: int) -> bool:
 
 @contextlib.contextmanager
 def writer_lock(db_path: Path | str, timeout_s: float = 3600.0) -> Iterator[None]:
-    """Hold the exclusive writer lock of a warehouse file; waits (up to timeout_s) for another writer to finish."""
+    """Hold the exclusive writer lock of a warehouse file; waits (up to timeout_s) for another writer to finish. In lake
+    mode also the lake's writer lock (warehouse/lake.py), which writers on other machines take too."""
+    lake = lake_setting()
     lock_path = Path(str(db_path) + ".lock")
     with explained(db_path):
         lock_path.parent.mkdir(parents=True, exist_ok=True)
@@ -260,7 +266,13 @@ def writer_lock(db_path: Path | str, timeout_s: float = 3600.0) -> Iterator[None
                     raise TimeoutError(f"another pipeline run has held {lock_path} for {timeout_s:.0f} s")
                 time.sleep(0.2)
         try:
-            yield
+            with contextlib.ExitStack() as held:
+                if lake is not None:
+                    try:
+                        held.enter_context(lake_writer_lock(lake, max(0.0, deadline - time.monotonic())))
+                    except LakeError as exc:
+                        raise WarehouseUnavailable(str(exc)) from None
+                yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
 

@@ -17,11 +17,15 @@ lake environment (requirements-lake.lock, README "From one machine to a team").
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import time
 from dataclasses import dataclass
+from typing import Iterator
 
 import duckdb
+import psycopg2
 
 try:  # only in the lake environment (requirements-lake.lock)
     import duckdb_extensions
@@ -35,6 +39,9 @@ LAKE_DATA_ENV = "HOSO_LAKE_DATA"
 ALIAS = "lake"
 EXTENSIONS = ("postgres", "ducklake")
 PREFIX = "ducklake:"
+POSTGRES_PREFIX = "ducklake:postgres:"
+# The key of the lake's writer lock: a PostgreSQL advisory lock, which is per database (one lake per catalog database).
+WRITER_LOCK_KEY = 0x686F736F  # "hoso"
 
 
 class LakeError(RuntimeError):
@@ -57,20 +64,36 @@ class Lake:
         if "'" in self.catalog or (self.data_path and "'" in self.data_path):
             raise LakeError(f"{LAKE_ENV} and {LAKE_DATA_ENV} cannot contain a single quote")
 
+    @property
+    def postgres_dsn(self) -> str | None:
+        """The libpq connection string of a PostgreSQL catalog, None for another kind of catalog."""
+        return self.catalog[len(POSTGRES_PREFIX):] if self.catalog.startswith(POSTGRES_PREFIX) else None
+
+
+def lake_mode(environ: os._Environ | dict | None = None) -> bool:
+    """Whether the settings ask for lake mode (HOSO_LAKE set), right or wrong."""
+    env = os.environ if environ is None else environ
+    return bool((env.get(LAKE_ENV) or "").strip())
+
 
 def lake_from_env(environ: os._Environ | dict | None = None) -> Lake | None:
     env = os.environ if environ is None else environ
-    catalog = (env.get(LAKE_ENV) or "").strip()
-    if not catalog:
+    if not lake_mode(env):
         return None
+    catalog = env[LAKE_ENV].strip()
     return Lake(catalog=catalog, data_path=(env.get(LAKE_DATA_ENV) or "").strip())
+
+
+def require_extensions() -> None:
+    """LakeError unless this environment can run lake mode."""
+    if not AVAILABLE:
+        raise LakeError(f"{LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in the lake "
+                        f"environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run")
 
 
 def load_extensions(con: duckdb.DuckDBPyConnection) -> None:
     """INSTALL the DuckLake and PostgreSQL extensions from their wheels' files and LOAD them (no download)."""
-    if not AVAILABLE:
-        raise LakeError(f"{LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in the lake "
-                        f"environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run")
+    require_extensions()
     for name in EXTENSIONS:
         duckdb_extensions.import_extension(name, con=con)
         con.execute(f"LOAD {name}")
@@ -96,3 +119,37 @@ _TABLE_KEY = re.compile(r",(\s*--[^\n]*)?\s*PRIMARY KEY\s*\([^)]*\)", re.IGNOREC
 def lake_ddl(sql: str) -> str:
     """The warehouse DDL as DuckLake takes it: column keys become NOT NULL, table keys are left out."""
     return _COLUMN_KEY.sub("NOT NULL", _TABLE_KEY.sub(lambda m: m.group(1) or "", sql))
+
+
+@contextlib.contextmanager
+def writer_lock(lake: Lake, timeout_s: float) -> Iterator[None]:
+    """Hold the lake's writer lock, waiting up to timeout_s for another writer (TimeoutError after): a PostgreSQL
+    advisory lock in the catalog's database, so writers on every machine take turns as the processes of one machine
+    do on the warehouse file's lock. It lives with its connection: a writer that dies (even SIGKILLed) releases it.
+    Why a lock and not DuckLake's own conflict checks alone: DuckLake 1.5.5 lets two concurrent transactions that
+    each delete no row and insert the same new key both commit (two current rows of one dossier); merges taken in
+    turn cannot do that. A catalog that is not PostgreSQL has only the local lock (one machine)."""
+    dsn = lake.postgres_dsn
+    if dsn is None:
+        yield
+        return
+    try:
+        con = psycopg2.connect(dsn, application_name="hoso writer lock")
+    except psycopg2.Error as exc:
+        raise LakeError(f"the lake's catalog ({lake.catalog}) cannot be reached for its writer lock: "
+                        f"{str(exc).strip().splitlines()[0][:200]}") from None
+    try:
+        con.autocommit = True
+        deadline = time.monotonic() + timeout_s
+        with con.cursor() as cur:
+            while True:
+                cur.execute("SELECT pg_try_advisory_lock(%s)", (WRITER_LOCK_KEY,))
+                if cur.fetchone()[0]:
+                    break
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"another writer has held the lake's writer lock ({lake.catalog}) "
+                                       f"for {timeout_s:.0f} s")
+                time.sleep(0.2)
+        yield
+    finally:
+        con.close()  # closing the session releases the lock

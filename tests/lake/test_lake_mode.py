@@ -44,15 +44,15 @@ def lake_database(url: str) -> str:
     return f"dbname={name} host={u.hostname} port={u.port} user={u.username}"
 
 
-def fingerprints(con: duckdb.DuckDBPyConnection) -> dict[str, tuple]:
-    """(rows, order-independent hash of the content without the run columns) of every table of the schemas."""
+def fingerprints(con: duckdb.DuckDBPyConnection, skip: set[str] = RUN_COLUMNS) -> dict[str, tuple]:
+    """(rows, order-independent hash of the content without the `skip` columns) of every table of the schemas."""
     out = {}
     tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = current_database() "
                          f"AND schema_name IN {SCHEMAS} ORDER BY ALL").fetchall()
     for schema, table in tables:
         cols = [c for (c,) in con.execute(
             "SELECT column_name FROM duckdb_columns() WHERE database_name = current_database() AND schema_name = ? "
-            "AND table_name = ? ORDER BY column_index", [schema, table]).fetchall() if c not in RUN_COLUMNS]
+            "AND table_name = ? ORDER BY column_index", [schema, table]).fetchall() if c not in skip]
         row = ", ".join(f'"{c}"' for c in cols)
         out[f"{schema}.{table}"] = con.execute(f'SELECT count(*), sum(hash({row})) FROM {schema}."{table}"').fetchone()
     return out
