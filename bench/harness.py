@@ -223,14 +223,15 @@ def pipeline_env(landing: Path, home: Path) -> dict:
     return env
 
 
-def run_pipeline(landing: Path, home: Path) -> dict:
-    """`hoso run` end to end in its own process, then its stage timings from the Dagster event log."""
+def run_pipeline(landing: Path, home: Path, python: Path = PROJECT_PY) -> dict:
+    """`hoso run` end to end in its own process (in the environment of `python`), then its stage timings from the
+    Dagster event log."""
     env = pipeline_env(landing, home)
-    r = timed([*HOSO, "run"], env=env, cwd=CHECKOUT, label="hoso run")
+    r = timed([str(python), "-m", "cli", "run"], env=env, cwd=CHECKOUT, label="hoso run")
     if "nothing new:" in r["stderr"]:  # decided before Dagster started (cli/freshness.py): no run, no stages
         return {"wall": r["wall"], "rss_mb": r["rss_mb"], "inner_seconds": None, "rows": 0, "run_id": None,
                 "status": "nothing new", "stages": {}, "startup_and_overhead": r["wall"], "loads": []}
-    st = timed([str(PROJECT_PY), "-m", "bench.stages", "--warehouse", env["HOSO_WAREHOUSE_DB"]], env=env,
+    st = timed([str(python), "-m", "bench.stages", "--warehouse", env["HOSO_WAREHOUSE_DB"]], env=env,
                cwd=CHECKOUT, label="bench.stages")
     stages = last_json(st["stdout"])
     steps = stages.get("steps", {})
@@ -311,6 +312,15 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
                 say(f"[{name}] increment failed: {exc}")
                 info["increment_error"] = str(exc)
             results.update(inc)
+        if args.lake:
+            from bench.lake import bench_lake  # bench.lake builds on this module
+
+            try:
+                lake_rows = bench_lake(name, world, manifest, records, scratch, args.runs)
+            except RunFailed as exc:
+                say(f"[{name}] lake mode failed: {exc}")
+                info["lake_error"] = str(exc)
+                lake_rows = []
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -325,6 +335,7 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
             rows.append(summarise(name, kind, labels[kind], runs))
     if not peer_py:
         rows.append({"size": name, "measure": "peer", "skipped": peer_note})
+    rows += lake_rows if args.lake else []
     add_ratios(rows)
     return rows, info
 
@@ -374,7 +385,9 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
 def add_ratios(rows: list[dict]) -> None:
     by = {r["measure"]: r for r in rows if "wall_median" in r}
     pairs = {"pipeline": ("floor", "peer"), "increment": ("floor_increment", "peer_increment"),
-             "noop": (None, "peer_noop"), "pipeline_base": ("floor_base", "peer_base")}
+             "noop": (None, "peer_noop"), "pipeline_base": ("floor_base", "peer_base"),
+             # lake mode (--lake, bench/lake.py): the same files as the full load
+             **{m: ("floor", "peer") for m in ("pipeline_duckdb15", "lake_1", "lake_2", "lake_4")}}
     for kind, (floor, peer) in pairs.items():
         if kind not in by:
             continue
@@ -478,9 +491,12 @@ def markdown(result: dict) -> str:
                      f"{w['records']:,} records, {w['dossiers_received'] or 0:,} dossiers received in the clean "
                      f"universe; increment = the {w['increment_files']} files of {w['increment_day']} "
                      f"({w['increment_records']:,} records)"
-                     + (f"; failed: {w['increment_error']}" if w.get("increment_error") else ""))
+                     + (f"; failed: {w['increment_error']}" if w.get("increment_error") else "")
+                     + (f"; lake mode failed: {w['lake_error']}" if w.get("lake_error") else ""))
     if result.get("goals"):
         lines += ["", "Goals:", ""] + [f"- {g}" for g in result["goals"]]
+    if result.get("lake"):
+        lines += ["", "Lake mode (bench/lake.py):", ""] + [f"- {g}" for g in result["lake"]]
     return "\n".join(lines) + "\n"
 
 
@@ -528,12 +544,17 @@ def main(argv: list[str] | None = None) -> int:
                     "last day (the increment's base) stands for it, with the floor on the same files (one load "
                     "instead of two at 10M)")
     ap.add_argument("--keep", action="store_true", help="keep the scratch warehouses")
+    ap.add_argument("--lake", action="store_true", help="add lake mode (bench/lake.py): the embedded pipeline on "
+                    "DuckDB 1.5.5, and the world loaded into a DuckLake by 1, 2 and 4 workers (a PostgreSQL server "
+                    "is started; the lake environment is made if missing)")
     args = ap.parse_args(argv)
     if args.runs < 1:
         ap.error("--runs must be at least 1")
     args.peer_runs = args.runs if args.peer_runs is None else min(args.peer_runs, args.runs)
     if args.no_full and args.no_increment:
         ap.error("--no-full measures the load through the increment's base: leave out --no-increment")
+    if args.lake and args.no_full:
+        ap.error("--lake compares lake mode with the full load: leave out --no-full")
     if args.peer_runs < 1:
         ap.error("--peer-runs must be at least 1 (--no-peer leaves the peer out)")
     sizes = parse_sizes(args.sizes)
@@ -550,6 +571,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.no_peer is False and peer_py is None:
         say(f"bench: peer skipped: {peer_note}")
     rows, worlds = [], []
+    if args.lake:
+        from bench.lake import lake_lines  # bench.lake builds on this module
     vers = versions()
     out.parent.mkdir(parents=True, exist_ok=True)
     md = ""
@@ -562,7 +585,8 @@ def main(argv: list[str] | None = None) -> int:
             timespec="seconds"), "complete": done == len(sizes), "machine": mach, "versions": vers,
             "peer": (f"dlt {peer_note.split()[0]} + duckdb {peer_note.split()[1]} (own venv)" if peer_py else
                      f"skipped: {peer_note}"),
-            "runs": args.runs, "peer_runs": args.peer_runs, "sizes": [n for n, _ in sizes], "worlds": worlds, "rows": rows, "goals": goals(rows)}
+            "runs": args.runs, "peer_runs": args.peer_runs, "sizes": [n for n, _ in sizes], "worlds": worlds, "rows": rows, "goals": goals(rows),
+            "lake": lake_lines(rows) if args.lake else []}
         # Written after every size, so a long run that is interrupted keeps what it measured.
         Path(f"{out}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
         md = markdown(result)

@@ -8,6 +8,7 @@ session, whatever the tests did. Import it into a test module: `from services im
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pwd
 import re
@@ -16,9 +17,12 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
+import psycopg2
 import pytest
 
 DATABASE = "hoso_dagster"
@@ -43,9 +47,19 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    if postgres_bin() is None:
+        pytest.fail(MISSING, pytrace=False)  # not a skip: these tests are part of what CI proves
+    with running_postgres() as url:
+        yield url
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[str]:
+    """A throw-away PostgreSQL server (the fixture's; the benchmark's lake runs use it too): its URL while the block
+    runs, stopped and removed after it."""
     bin_dir = postgres_bin()
     if bin_dir is None:
-        pytest.fail(MISSING, pytrace=False)  # not a skip: these tests are part of what CI proves
+        raise RuntimeError(MISSING)
     # PostgreSQL refuses to run as root: as root, its programs run as the `postgres` user the package creates, in a
     # directory that user owns (under the system temporary directory: pytest's own is private to root).
     as_root = os.geteuid() == 0
@@ -75,8 +89,6 @@ def postgres_url() -> Iterator[str]:
             conf.write(f"\nlisten_addresses = '127.0.0.1'\nport = {port}\nunix_socket_directories = '{root}'\n"
                        "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n")
         run(str(bin_dir / "pg_ctl"), "start", "-D", str(data), "-l", str(log), "-w", "-t", "60")
-        import psycopg2
-
         deadline = time.monotonic() + 30
         while True:  # pg_ctl -w waits for the server; the first TCP connection is the proof
             try:
@@ -103,3 +115,22 @@ def postgres_url() -> Iterator[str]:
                     run(str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-w", "-t", "30")
         finally:
             shutil.rmtree(root, ignore_errors=True)
+
+
+def libpq(url: str) -> str:
+    """The libpq keywords of a postgresql+psycopg2:// URL of running_postgres (as a lake's catalog names them)."""
+    u = urlparse(url.replace("postgresql+psycopg2", "postgresql"))
+    return f"dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username}"
+
+
+def new_database(url: str, prefix: str = "lake") -> str:
+    """A new database on the server of `url` (e.g. one lake's catalog); its libpq connection string."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    con = psycopg2.connect(libpq(url))
+    try:
+        con.autocommit = True
+        with con.cursor() as cur:
+            cur.execute(f"CREATE DATABASE {name}")
+    finally:
+        con.close()
+    return libpq(url.rsplit("/", 1)[0] + "/" + name)

@@ -11,7 +11,7 @@ import time
 import duckdb
 import pytest
 
-from services import postgres_url  # noqa: F401
+from services import libpq, postgres_url  # noqa: F401
 from test_cli import FIXTURE_LANDING, hoso, hoso_env, one_line_error
 from warehouse.db import sql_files, sql_text
 from warehouse.lake import AVAILABLE, LAKE_DATA_ENV, LAKE_ENV, Lake, LakeError, lake_ddl, lake_from_env, writer_lock
@@ -72,12 +72,6 @@ def test_rebuild_in_lake_mode_says_how_to_rebuild_a_lake(tmp_path) -> None:
     assert line == (f"hoso rebuild: in lake mode the warehouse's tables are in the lake, not in {tmp_path / 'warehouse.duckdb'}: "
                     f"to rebuild, point {LAKE_ENV} and {LAKE_DATA_ENV} at a new catalog and folder and run `hoso run`")
     assert not (tmp_path / "warehouse.duckdb.before-rebuild").exists()
-
-
-def libpq(url: str) -> str:
-    """The libpq keywords of the test server's postgresql+psycopg2:// URL (as a lake's catalog names them)."""
-    m = re.fullmatch(r"postgresql\+psycopg2://(\w+)@([\d.]+):(\d+)/(\w+)", url)
-    return f"user={m[1]} host={m[2]} port={m[3]} dbname={m[4]}"
 
 
 HOLD = """

@@ -8,15 +8,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 from pathlib import Path
-from urllib.parse import urlparse
 
 import duckdb
-import psycopg2
 import pytest
 
-from services import postgres_url  # noqa: F401
+from services import new_database, postgres_url  # noqa: F401
 from tests.test_pipeline import make_settings, run
 from warehouse.db import read_warehouse
 from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach
@@ -28,20 +25,6 @@ RUN_COLUMNS = {"load_id", "first_load_id", "last_load_id", "resolved_by_load_id"
                "finished_at", "load_started_at", "last_load_finished_at", "built_at", "validated_at", "loaded_at",
                "code_version", "seconds"}
 SCHEMAS = ("core", "meta", "ref", "marts", "data_quality")
-
-
-def lake_database(url: str) -> str:
-    """A new database on the test server for one lake; its libpq connection string."""
-    u = urlparse(url.replace("postgresql+psycopg2", "postgresql"))
-    name = f"lake_{uuid.uuid4().hex[:10]}"
-    con = psycopg2.connect(host=u.hostname, port=u.port, user=u.username, dbname=u.path.lstrip("/"))
-    try:
-        con.autocommit = True
-        with con.cursor() as cur:
-            cur.execute(f"CREATE DATABASE {name}")
-    finally:
-        con.close()
-    return f"dbname={name} host={u.hostname} port={u.port} user={u.username}"
 
 
 def fingerprints(con: duckdb.DuckDBPyConnection, skip: set[str] = RUN_COLUMNS) -> dict[str, tuple]:
@@ -63,7 +46,7 @@ def test_a_run_into_the_lake_gives_the_embedded_runs_warehouse_and_snapshot(smal
                                                                            monkeypatch) -> None:
     embedded = make_settings(tmp_path / "embedded", small_world_dir)
     run(embedded)
-    catalog = "ducklake:postgres:" + lake_database(postgres_url)
+    catalog = "ducklake:postgres:" + new_database(postgres_url)
     data = tmp_path / "lake-data"
     monkeypatch.setenv(LAKE_ENV, catalog)
     monkeypatch.setenv(LAKE_DATA_ENV, f"{data}/")

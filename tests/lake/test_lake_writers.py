@@ -19,9 +19,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from services import postgres_url  # noqa: F401
+from services import new_database, postgres_url  # noqa: F401
 from sources.discover import classify
-from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints, lake_database
+from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints
 from tests.test_cli import CHECKOUT, hoso_env
 from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach
 
@@ -107,7 +107,7 @@ def test_four_workers_at_once_give_the_one_process_warehouse(small_world_dir: Pa
         want_loads = con.execute("SELECT sum(rows_read), sum(rows_loaded), sum(rows_quarantined) FROM meta.loads "
                                  "WHERE status = 'succeeded'").fetchone()
 
-    lake = Lake("ducklake:postgres:" + lake_database(postgres_url), f"{tmp_path / 'lake-data'}/")
+    lake = Lake("ducklake:postgres:" + new_database(postgres_url), f"{tmp_path / 'lake-data'}/")
     landings = split_by_day(small_world_dir, tmp_path, WORKERS)
     envs = [hoso_env(tmp_path / f"worker-{i}", landing=landings[i])
             | {LAKE_ENV: lake.catalog, LAKE_DATA_ENV: lake.data_path} for i in range(WORKERS)]
@@ -153,7 +153,7 @@ def test_the_race_the_writer_lock_is_for(tmp_path: Path, postgres_url: str) -> N
     """DuckLake 1.5.5's own behaviour, which the writer lock (warehouse/lake.py) keeps away from the merge: two
     transactions at once, each deleting a key that is not there (no row) and inserting it, both commit. Should a
     DuckLake release refuse the second, this test fails and says the lock may be revisited."""
-    lake = Lake("ducklake:postgres:" + lake_database(postgres_url), f"{tmp_path / 'lake-data'}/")
+    lake = Lake("ducklake:postgres:" + new_database(postgres_url), f"{tmp_path / 'lake-data'}/")
     a, b = (attach(duckdb.connect(), lake) for _ in range(2))
     try:
         a.execute("CREATE TABLE t (k INTEGER, v INTEGER)")
