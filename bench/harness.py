@@ -1,4 +1,5 @@
-"""`python -m bench`: floor, peer and pipeline on the same generated files, with increment and no-op re-run.
+"""The benchmark's measures, run by `python -m bench` (bench/__main__.py): floor, peer and pipeline on the same
+generated files, with increment and no-op re-run.
 
 See bench/README.md for what is measured and how. Every measured thing is a subprocess run under
 `/usr/bin/time` (its max RSS is the peak memory), timed here by wall clock around the subprocess, so interpreter
@@ -7,7 +8,6 @@ start-up and imports count for every contender alike.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import platform
@@ -20,6 +20,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Callable
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 PROJECT_PY = Path(sys.executable)  # the harness runs in the project's environment
@@ -272,7 +273,8 @@ def _median_or_none(values: list) -> float | None:
 
 
 def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | None,
-               peer_note: str) -> tuple[list[dict], dict]:
+               peer_note: str, lake: Callable[..., list[dict]] | None = None) -> tuple[list[dict], dict]:
+    """Every measure of one world; `lake` (bench/lake.py bench_lake, with --lake) adds the lake mode's rows."""
     data_dir = Path(args.data_dir)
     scale = spec[0]
     world, manifest, gen_s = ensure_world(data_dir, spec)
@@ -288,6 +290,7 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
     say(f"[{name}] scale {scale:g}, {spec[1] + 1} province(s): {info['files']} files, {info['landing_bytes'] / 1e9:.2f} GB, {records:,} records")
     scratch = Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=data_dir))
     results: dict[str, list[dict]] = {"floor": [], "peer": [], "pipeline": []}
+    lake_rows: list[dict] = []
     try:
         for i in range(0 if args.no_full else args.runs):
             say(f"[{name}] run {i + 1}/{args.runs}: floor")
@@ -312,15 +315,12 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
                 say(f"[{name}] increment failed: {exc}")
                 info["increment_error"] = str(exc)
             results.update(inc)
-        if args.lake:
-            from bench.lake import bench_lake  # bench.lake builds on this module
-
+        if lake is not None:
             try:
-                lake_rows = bench_lake(name, world, manifest, records, scratch, args.runs)
+                lake_rows = lake(name, world, manifest, records, scratch, args.runs)
             except RunFailed as exc:
                 say(f"[{name}] lake mode failed: {exc}")
                 info["lake_error"] = str(exc)
-                lake_rows = []
     finally:
         if not args.keep:
             shutil.rmtree(scratch, ignore_errors=True)
@@ -335,7 +335,7 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
             rows.append(summarise(name, kind, labels[kind], runs))
     if not peer_py:
         rows.append({"size": name, "measure": "peer", "skipped": peer_note})
-    rows += lake_rows if args.lake else []
+    rows += lake_rows
     add_ratios(rows)
     return rows, info
 
@@ -523,74 +523,3 @@ def goals(rows: list[dict]) -> list[str]:
             out.append(f"{size}: no-op re-run {r['wall_median']:.1f} s (goal < 2 s): "
                        f"{'met' if r['wall_median'] < 2 else 'MISSED'}")
     return out
-
-
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench", description="floor, peer (dlt) and pipeline on the same "
-                                 "generated exports, plus the daily increment and a no-op re-run")
-    ap.add_argument("--sizes", default="sample,1m", help=f"comma-separated: {', '.join(SIZES)} or a scale (0.05)")
-    ap.add_argument("--with-10m", action="store_true", help="add the national world: 34 provinces, ~10.5M dossiers, "
-                    "gzipped (~7 GB of disk, ~25 min to generate)")
-    ap.add_argument("--runs", type=int, default=3, help="runs per measure (the median is reported)")
-    ap.add_argument("--peer-runs", type=int, default=None,
-                    help="runs of the peer (dlt) per measure, default --runs (the peer takes ~4x the pipeline's time)")
-    ap.add_argument("--out", help="results path without extension (.json and .md are written); default "
-                    "bench/results/bench-<UTC time>")
-    ap.add_argument("--data-dir", default="/tmp/hoso-bench", help="cache of generated worlds, the peer venv, scratch")
-    ap.add_argument("--peer-venv", help="the dlt venv (default DATA_DIR/venv-dlt; created when missing)")
-    ap.add_argument("--no-peer", action="store_true", help="skip the dlt peer")
-    ap.add_argument("--no-increment", action="store_true", help="skip the increment and no-op measures")
-    ap.add_argument("--no-full", action="store_true", help="skip the full load: the load of the world without its "
-                    "last day (the increment's base) stands for it, with the floor on the same files (one load "
-                    "instead of two at 10M)")
-    ap.add_argument("--keep", action="store_true", help="keep the scratch warehouses")
-    ap.add_argument("--lake", action="store_true", help="add lake mode (bench/lake.py): the embedded pipeline on "
-                    "DuckDB 1.5.5, and the world loaded into a DuckLake by 1, 2 and 4 workers (a PostgreSQL server "
-                    "is started; the lake environment is made if missing)")
-    args = ap.parse_args(argv)
-    if args.runs < 1:
-        ap.error("--runs must be at least 1")
-    args.peer_runs = args.runs if args.peer_runs is None else min(args.peer_runs, args.runs)
-    if args.no_full and args.no_increment:
-        ap.error("--no-full measures the load through the increment's base: leave out --no-increment")
-    if args.lake and args.no_full:
-        ap.error("--lake compares lake mode with the full load: leave out --no-full")
-    if args.peer_runs < 1:
-        ap.error("--peer-runs must be at least 1 (--no-peer leaves the peer out)")
-    sizes = parse_sizes(args.sizes)
-    if args.with_10m and ("10m", SIZES["10m"]) not in sizes:
-        sizes.append(("10m", SIZES["10m"]))
-    data_dir = Path(args.data_dir).resolve()
-    data_dir.mkdir(parents=True, exist_ok=True)
-    started = datetime.now(timezone.utc)
-    out = Path(args.out) if args.out else CHECKOUT / "bench" / "results" / f"bench-{started:%Y%m%dT%H%M}Z"
-    mach = machine()
-    mach["loadavg_start"] = mach.pop("loadavg", [])
-    peer_py, peer_note = (None, "--no-peer") if args.no_peer else ensure_peer_venv(
-        Path(args.peer_venv) if args.peer_venv else data_dir / "venv-dlt")
-    if args.no_peer is False and peer_py is None:
-        say(f"bench: peer skipped: {peer_note}")
-    rows, worlds = [], []
-    if args.lake:
-        from bench.lake import lake_lines  # bench.lake builds on this module
-    vers = versions()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    md = ""
-    for done, (name, scale) in enumerate(sizes, 1):
-        r, info = bench_size(name, scale, args, peer_py, peer_note)
-        rows += r
-        worlds.append(info)
-        mach["loadavg_end"] = list(os.getloadavg())
-        result = {"date": started.isoformat(timespec="seconds"), "finished": datetime.now(timezone.utc).isoformat(
-            timespec="seconds"), "complete": done == len(sizes), "machine": mach, "versions": vers,
-            "peer": (f"dlt {peer_note.split()[0]} + duckdb {peer_note.split()[1]} (own venv)" if peer_py else
-                     f"skipped: {peer_note}"),
-            "runs": args.runs, "peer_runs": args.peer_runs, "sizes": [n for n, _ in sizes], "worlds": worlds, "rows": rows, "goals": goals(rows),
-            "lake": lake_lines(rows) if args.lake else []}
-        # Written after every size, so a long run that is interrupted keeps what it measured.
-        Path(f"{out}.json").write_text(json.dumps(result, indent=1, default=str) + "\n", encoding="utf-8")
-        md = markdown(result)
-        Path(f"{out}.md").write_text(md, encoding="utf-8")
-    print(md)
-    say(f"results: {out}.json, {out}.md")
-    return 0
