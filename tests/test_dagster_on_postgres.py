@@ -1,6 +1,7 @@
 """Dagster's history on PostgreSQL, as deploy/dagster.yaml describes it for a team: `hoso run` with that file in
 DAGSTER_HOME records its runs, their tags and their events in a real PostgreSQL server (tests/services.py) and
-nothing in SQLite; a run launched through the instance is queued by the QueuedRunCoordinator with the writer limit.
+nothing in SQLite; a run launched through the instance is queued by the QueuedRunCoordinator with the writer limit;
+with `dagster dev` running the daemon, a backfill launched as the UI launches one completes, all of it in PostgreSQL.
 
 The server comes from the Debian package `postgresql`; without it the test fails saying so (CI installs it)."""
 
@@ -13,11 +14,15 @@ import sys
 import uuid
 from pathlib import Path
 
+import duckdb
 import pytest
 import sqlalchemy
 
-from services import postgres_url  # noqa: F401  (the fixture)
+from cli.run import landing_days
+from samples.generate import generate_world
+from services import free_port, postgres_url  # noqa: F401  (the fixture)
 from test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
+from test_dagster_ui import DagsterDev, wait_backfill
 
 DEPLOY_YAML = CHECKOUT / "deploy" / "dagster.yaml"
 # What deploy/dagster.yaml sets for the queue, written out here rather than read back from it.
@@ -124,3 +129,50 @@ def test_a_storage_that_cannot_be_opened_is_one_line(tmp_path):
         assert lines[0].startswith(f"hoso run: the Dagster instance of DAGSTER_HOME={home} cannot be opened (")
         assert cause in lines[0] and "HOSO_DAGSTER_PG_URL is set" in lines[0], lines[0]
     assert not (tmp_path / "warehouse.duckdb").exists()  # nothing was started
+
+
+LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
+  __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
+
+
+@pytest.mark.slow
+def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres_url):
+    """`dagster dev` (webserver and daemon) with deploy/dagster.yaml: a backfill of every asset over the days of a
+    small world, launched as the UI launches one, is queued and run by the daemon, and the backfill, its runs and
+    their events are in PostgreSQL; the warehouse holds the world's exact figures (its manifest)."""
+    landing = tmp_path / "landing"
+    generate_world(landing, scale=0.005)
+    env = hoso_env(tmp_path, landing=landing) | {"HOSO_DAGSTER_PG_URL": postgres_url, "HOSO_DEMO": "1",
+                                                 "PYTHONUNBUFFERED": "1"}
+    env.pop("HOSO_PII_KEY")  # the UI's runs pseudonymise with the demo key (HOSO_DEMO)
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir()
+    shutil.copyfile(DEPLOY_YAML, home / "dagster.yaml")
+    days = sorted(landing_days(landing))
+    server = DagsterDev(env, tmp_path / "dagster_dev.log", free_port())
+    try:
+        server.wait_ready()
+        keys = [n["assetKey"]["path"] for n in server.gql("{ assetNodes { assetKey { path } } }")["assetNodes"]
+                if n["assetKey"]["path"] != ["ref", "code_labels"]]  # drawn, written by no asset of ours
+        launched = server.gql(LAUNCH_BACKFILL, {"params": {
+            "assetSelection": [{"path": k} for k in keys], "partitionNames": days}})["launchPartitionBackfill"]
+        assert launched["__typename"] == "LaunchBackfillSuccess", launched
+        bf = wait_backfill(server, launched["backfillId"])
+    finally:
+        server.stop()
+    assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), bf
+    assert bf["runs"] and all(r["status"] == "SUCCESS" for r in bf["runs"]), bf["runs"]
+
+    # In PostgreSQL: the backfill, its runs (tagged with it) and their materializations; nothing in SQLite.
+    assert query(postgres_url, "SELECT status FROM bulk_actions WHERE key = :k",
+                 k=launched["backfillId"]) == [("COMPLETED_SUCCESS",)]
+    runs = runs_by_tag(postgres_url, "dagster/backfill", launched["backfillId"])
+    assert sorted(r for r, _ in runs) == sorted(r["runId"] for r in bf["runs"]), runs
+    assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= \
+        set().union(*(materialized(postgres_url, r) for r, _ in runs))
+    assert not list(home.rglob("*.db")), sorted(home.rglob("*.db"))
+    manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
+    want = manifest["clean_universe"]["40"]["all"]
+    with duckdb.connect(env["HOSO_ANALYTICS_DB"], read_only=True) as con:
+        assert con.execute("SELECT received, online FROM marts.online_ratio_by_level "
+                           "WHERE level_key = 'province_wide'").fetchone() == (want["received"], want["online"])
