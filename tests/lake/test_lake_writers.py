@@ -2,6 +2,8 @@
 staging area (as on separate machines), load different days of the small world into one DuckLake concurrently;
 one of them is SIGKILLed as it commits and run again. The lake they leave equals the warehouse of one process
 loading everything, an analyst reading all along never sees a partial load, and no dossier has two current rows.
+And one worker killed at each crash point of the load, the marts and the snapshot (stages/faults.py), the next
+run completing: the same warehouse, nothing half-written visible after any kill.
 
 Runs in the lake environment with a real PostgreSQL (tests/services.py), like test_lake_mode.py.
 """
@@ -22,7 +24,7 @@ import pytest
 from services import new_database, postgres_url  # noqa: F401
 from sources.discover import classify
 from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints
-from tests.test_cli import CHECKOUT, hoso_env
+from tests.test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
 from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach
 
 pytestmark = pytest.mark.slow
@@ -56,6 +58,20 @@ def start(env: dict, log: Path) -> subprocess.Popen:
                             stdout=subprocess.DEVNULL, stderr=log.open("w"))
 
 
+# One snapshot of the lake, as an analyst reads it: (observations of a load that has not succeeded, dossiers
+# observed, current rows, dossiers with a current row). Consistent when the first is 0 and the others are equal.
+CONSISTENCY = """
+    SELECT (SELECT count(*) FROM core.dossier_observations o
+            WHERE o.load_id NOT IN (SELECT load_id FROM meta.loads WHERE status = 'succeeded')),
+           (SELECT count(DISTINCT dossier_code) FROM core.dossier_observations),
+           (SELECT count(*) FROM core.dossiers),
+           (SELECT count(DISTINCT dossier_code) FROM core.dossiers)"""
+
+
+def consistent(row: tuple) -> bool:
+    return row[0] == 0 and row[1] == row[2] == row[3]
+
+
 class Analyst(threading.Thread):
     """Reads the lake over and over while the workers write, each read one transaction (one snapshot), and keeps
     every inconsistency it sees: an observation of a load that has not succeeded, a dossier observed but without its
@@ -77,12 +93,7 @@ class Analyst(threading.Thread):
             while not self.stop.is_set():
                 try:
                     con.execute("BEGIN TRANSACTION")
-                    row = con.execute("""
-                        SELECT (SELECT count(*) FROM core.dossier_observations o
-                                WHERE o.load_id NOT IN (SELECT load_id FROM meta.loads WHERE status = 'succeeded')),
-                               (SELECT count(DISTINCT dossier_code) FROM core.dossier_observations),
-                               (SELECT count(*) FROM core.dossiers),
-                               (SELECT count(DISTINCT dossier_code) FROM core.dossiers)""").fetchone()
+                    row = con.execute(CONSISTENCY).fetchone()
                     con.execute("COMMIT")
                 except duckdb.CatalogException:  # before the first writer has made the tables
                     con.execute("ROLLBACK")
@@ -90,7 +101,7 @@ class Analyst(threading.Thread):
                     continue
                 self.reads += 1
                 self.seen.add(row[1])
-                if row[0] != 0 or not row[1] == row[2] == row[3]:
+                if not consistent(row):
                     self.broken.append(row)
                 time.sleep(0.1)
 
@@ -145,6 +156,42 @@ def test_four_workers_at_once_give_the_one_process_warehouse(small_world_dir: Pa
     # The killed load is recorded failed (nothing of it committed), the rerun's load succeeded.
     assert ("failed", 1) in loads and dict(loads).get("running") is None, loads
     assert got_loads == want_loads
+    assert {t: v for t, v in got.items() if t not in PER_RUN_TABLES} == \
+           {t: v for t, v in want.items() if t not in PER_RUN_TABLES}
+
+
+# Where a lake worker is killed, in pipeline order on one landing folder: four times before its load commits (each
+# run recovering the one before), once just after, then in the dbt build and in the snapshot's copy.
+KILL_POINTS = ["load.running", "load.file:1", "load.merged", "load.committing", "load.committed", "marts.model:2",
+               "publish.table:3"]
+KILLED_LOADS = 4  # the kills before a commit: each leaves a load that the next writer marks failed
+
+
+def test_a_lake_worker_killed_at_each_point_then_the_next_run_completes(tmp_path: Path,
+                                                                         postgres_url: str) -> None:  # noqa: F811
+    one = hoso_env(tmp_path / "one", landing=FIXTURE_LANDING)
+    assert hoso(one, "--quiet", "run").returncode == 0
+    with contextlib.closing(duckdb.connect(one["HOSO_WAREHOUSE_DB"], read_only=True)) as con:
+        want = fingerprints(con, ORDER_COLUMNS)
+        want_loads = con.execute("SELECT status, count(*) FROM meta.loads GROUP BY ALL ORDER BY ALL").fetchall()
+    assert [status for status, _ in want_loads] == ["succeeded"], want_loads
+    lake = Lake("ducklake:postgres:" + new_database(postgres_url), f"{tmp_path / 'lake-data'}/")
+    env = hoso_env(tmp_path / "worker", landing=FIXTURE_LANDING) | {LAKE_ENV: lake.catalog,
+                                                                    LAKE_DATA_ENV: lake.data_path}
+    for point in KILL_POINTS:
+        res = hoso(env | {"HOSO_CRASH_AT": point}, "--quiet", "run")
+        assert res.returncode == -9, (point, res.returncode, res.stderr[-2000:])
+        with contextlib.closing(attach(duckdb.connect(), lake, read_only=True)) as con:
+            row = con.execute(CONSISTENCY).fetchone()
+            running = con.execute("SELECT count(*) FROM meta.loads WHERE status = 'running'").fetchone()[0]
+        assert consistent(row) and running <= 1, (point, row, running)
+    res = hoso(env, "--quiet", "run")
+    assert res.returncode == 0, res.stderr[-3000:]
+    with contextlib.closing(attach(duckdb.connect(), lake, read_only=True)) as con:
+        got = fingerprints(con, ORDER_COLUMNS)
+        loads = con.execute("SELECT status, count(*) FROM meta.loads GROUP BY ALL ORDER BY ALL").fetchall()
+    # the loads of one clean run, and the killed ones failed
+    assert loads == [("failed", KILLED_LOADS), *want_loads], (loads, want_loads)
     assert {t: v for t, v in got.items() if t not in PER_RUN_TABLES} == \
            {t: v for t, v in want.items() if t not in PER_RUN_TABLES}
 
