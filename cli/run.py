@@ -18,7 +18,7 @@ from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import days_with_new_files
 from cli.landing import check_landing, say
 from pipelines.definitions import ASSETS, build_definitions
-from pipelines.tags import files_tag
+from pipelines.tags import WRITER_TAG, files_tag, writer_tag
 from sources.discover import classify, day_outside, today_local
 from sources.registry import REFERENCE_KINDS
 
@@ -224,7 +224,7 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
         days = days_with_new_files(settings, days)
     rng = (min(days), max(days)) if days else None
     files = [f for d in sorted(days) for f in days[d]]
-    tags = {"hoso/command": command, "hoso/writer": "warehouse", "hoso/files": files_tag(files),
+    tags = {"hoso/command": command, WRITER_TAG: writer_tag(settings.warehouse_db), "hoso/files": files_tag(files),
             "hoso/days": days_tag(rng, len(days)) if rng else "none (reference files only)",
             "hoso/invocation": str(uuid4())}  # the runs of one command share it (filter by tag in the UI)
     logging_config = {

@@ -15,7 +15,7 @@ from assets.reference import reference
 from assets.resources import PathsResource, WarehouseResource, dbt_resource
 from assets.settings import Settings
 from assets.validate import validated_exports
-from pipelines.jobs import JOBS
+from pipelines.jobs import build_jobs
 from pipelines.schedules import daily_after_cutoff
 from pipelines.sensors import landing_sensor
 
@@ -40,7 +40,7 @@ def build_definitions(settings: Settings, allow_demo_key: bool = False) -> Defin
     """Assets, checks, jobs, sensor, schedule and resources over the files `settings` names."""
     return Definitions(
         assets=ASSETS,
-        jobs=JOBS,
+        jobs=build_jobs(settings.warehouse_db),
         sensors=[landing_sensor],
         schedules=[daily_after_cutoff],
         resources=build_resources(settings, allow_demo_key),

@@ -1,5 +1,17 @@
-"""Run tags that say what a run covers, set at launch by the sensor and the `hoso` command line (the load's
-materialization metadata lists what it actually loaded)."""
+"""Run tags: which warehouse file a run writes (`hoso/writer`, on every job: the run queue's limit counts it), and
+what a run covers, set at launch by the sensor and the `hoso` command line (the load's materialization metadata
+lists what it actually loaded)."""
+
+from pathlib import Path
+
+WRITER_TAG = "hoso/writer"
+
+
+def writer_tag(warehouse_db: Path) -> str:
+    """The `hoso/writer` value of the runs that write this warehouse file (in lake mode: this worker's session file).
+    The queue lets one run per value be in progress: runs of one file one after the other (DuckDB admits one writing
+    process per file), runs of other files — lake workers with their own feeds — at the same time."""
+    return str(Path(warehouse_db).resolve())
 
 
 def files_tag(names: list[str], shown: int = 3, limit: int = 200) -> str:

@@ -13,6 +13,7 @@ import pytest
 from dagster import AssetKey, DagsterInstance
 
 from cli.run import run_pipeline
+from pipelines.definitions import build_definitions
 from assets.settings import Settings
 
 
@@ -462,11 +463,20 @@ def test_definitions_are_the_warehouse_tables():
     checks = {k.name for k in graph.asset_check_keys if k.asset_key == AssetKey(["staging", "validated_exports"])}
     assert {"quarantined_share", "suite_dossiers"} <= checks
     assert defs.resolve_job_def("daily_sync") and defs.resolve_job_def("full_rebuild")
-    from pipelines.jobs import marts_only
-
-    assert {k.to_user_string() for k in marts_only.selection.resolve(graph)} == {
+    assert {k.to_user_string() for k in defs.resolve_job_def("marts_only").asset_layer.executable_asset_keys} == {
         *models, "analytics/snapshot", "analytics/report"}
     assert defs.resolve_sensor_def("landing_sensor") and defs.resolve_schedule_def("daily_after_cutoff")
+
+
+def test_the_runs_of_a_warehouse_file_carry_its_writer_tag(tmp_path):
+    """Every job tags its runs with the warehouse file they write (`hoso/writer`, which the run queue of
+    deploy/dagster.yaml lets one run per value at a time): two code locations with their own files (lake workers with
+    their own feeds) get two values, so their runs may go at once; the same file, one value."""
+    first, second = (build_definitions(make_settings(tmp_path / name, tmp_path / "landing")) for name in "ab")
+    again = build_definitions(make_settings(tmp_path / "a", tmp_path / "landing"))
+    for job in ("daily_sync", "full_rebuild", "marts_only"):
+        a, b, a2 = (d.resolve_job_def(job).tags["hoso/writer"] for d in (first, second, again))
+        assert a == str((tmp_path / "a" / "warehouse.duckdb").resolve()) and b != a and a2 == a
 
 
 def test_each_table_carries_its_own_metadata(small_world_dir, tmp_path):
