@@ -123,8 +123,8 @@ def libpq(url: str) -> str:
     return f"dbname={u.path.lstrip('/')} host={u.hostname} port={u.port} user={u.username}"
 
 
-def new_database(url: str, prefix: str = "lake") -> str:
-    """A new database on the server of `url` (e.g. one lake's catalog); its libpq connection string."""
+def new_database_url(url: str, prefix: str) -> str:
+    """A new database on the server of `url`; its postgresql+psycopg2:// URL."""
     name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     con = psycopg2.connect(libpq(url))
     try:
@@ -133,4 +133,9 @@ def new_database(url: str, prefix: str = "lake") -> str:
             cur.execute(f"CREATE DATABASE {name}")
     finally:
         con.close()
-    return libpq(url.rsplit("/", 1)[0] + "/" + name)
+    return url.rsplit("/", 1)[0] + "/" + name
+
+
+def new_database(url: str, prefix: str = "lake") -> str:
+    """A new database on the server of `url` (e.g. one lake's catalog); its libpq connection string."""
+    return libpq(new_database_url(url, prefix))

@@ -20,7 +20,7 @@ import sqlalchemy
 
 from cli.run import landing_days
 from samples.generate import generate_world
-from services import free_port, postgres_url  # noqa: F401  (the fixture)
+from services import free_port, new_database_url, postgres_url  # noqa: F401  (the fixture)
 from test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
 from test_dagster_ui import DagsterDev, wait_backfill
 
@@ -132,6 +132,8 @@ def test_a_storage_that_cannot_be_opened_is_one_line(tmp_path):
     assert not (tmp_path / "warehouse.duckdb").exists()  # nothing was started
 
 
+# The backfill's runs go through the queue one by one (reference, days, load, marts...): ~4 min on a busy 2-core CI.
+BACKFILL_TIMEOUT_S = 1200
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 
@@ -143,7 +145,9 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
     their events are in PostgreSQL; the warehouse holds the world's exact figures (its manifest)."""
     landing = tmp_path / "landing"
     generate_world(landing, scale=0.005)
-    env = hoso_env(tmp_path, landing=landing) | {"HOSO_DAGSTER_PG_URL": postgres_url, "HOSO_DEMO": "1",
+    # A database of its own: the run the first test left queued must not be dequeued by this daemon.
+    storage = new_database_url(postgres_url, "dagster")
+    env = hoso_env(tmp_path, landing=landing) | {"HOSO_DAGSTER_PG_URL": storage, "HOSO_DEMO": "1",
                                                  "PYTHONUNBUFFERED": "1"}
     env.pop("HOSO_PII_KEY")  # the UI's runs pseudonymise with the demo key (HOSO_DEMO)
     home = Path(env["DAGSTER_HOME"])
@@ -158,19 +162,19 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
         launched = server.gql(LAUNCH_BACKFILL, {"params": {
             "assetSelection": [{"path": k} for k in keys], "partitionNames": days}})["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        bf = wait_backfill(server, launched["backfillId"])
+        bf = wait_backfill(server, launched["backfillId"], timeout_s=BACKFILL_TIMEOUT_S)
     finally:
         server.stop()
     assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), bf
     assert bf["runs"] and all(r["status"] == "SUCCESS" for r in bf["runs"]), bf["runs"]
 
     # In PostgreSQL: the backfill, its runs (tagged with it) and their materializations; nothing in SQLite.
-    assert query(postgres_url, "SELECT status FROM bulk_actions WHERE key = :k",
+    assert query(storage, "SELECT status FROM bulk_actions WHERE key = :k",
                  k=launched["backfillId"]) == [("COMPLETED_SUCCESS",)]
-    runs = runs_by_tag(postgres_url, "dagster/backfill", launched["backfillId"])
+    runs = runs_by_tag(storage, "dagster/backfill", launched["backfillId"])
     assert sorted(r for r, _ in runs) == sorted(r["runId"] for r in bf["runs"]), runs
     assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= \
-        set().union(*(materialized(postgres_url, r) for r, _ in runs))
+        set().union(*(materialized(storage, r) for r, _ in runs))
     assert not list(home.rglob("*.db")), sorted(home.rglob("*.db"))
     manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
     want = manifest["clean_universe"]["40"]["all"]

@@ -215,8 +215,8 @@ def ui_problems(b: Chromium, base: str) -> list[str]:
     return [p for p in b.problems((base, "data:", "about:", "blob:")) if p != "load failed: net::ERR_ABORTED"]
 
 
-def wait_backfill(dagster: DagsterDev, backfill_id: str) -> dict:
-    deadline = time.monotonic() + RUN_TIMEOUT_S
+def wait_backfill(dagster: DagsterDev, backfill_id: str, timeout_s: float = RUN_TIMEOUT_S) -> dict:
+    deadline = time.monotonic() + timeout_s
     query = ("query($id: String!) { partitionBackfillOrError(backfillId: $id) { __typename ... on PartitionBackfill "
              "{ id status runs(limit: 50) { runId status jobName assetSelection { path } } } } }")
     while True:
@@ -227,7 +227,7 @@ def wait_backfill(dagster: DagsterDev, backfill_id: str) -> dict:
         if bf["status"] not in ("REQUESTED", "CANCELING") and terminal:
             return bf
         if time.monotonic() > deadline:
-            raise TimeoutError(f"backfill {backfill_id} not done after {RUN_TIMEOUT_S} s: {bf}\n{dagster.log_tail()}")
+            raise TimeoutError(f"backfill {backfill_id} not done after {timeout_s:.0f} s: {bf}\n{dagster.log_tail()}")
         time.sleep(3)
 
 
