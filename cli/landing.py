@@ -3,13 +3,27 @@ Standard library only, so `hoso run` can decide "nothing new" without importing 
 
 from __future__ import annotations
 
+import os
 import sys
 
 from assets.settings import Settings, SettingsError
 
 
+def _terminal_stderr():
+    """A descriptor of its own on the stderr the command started with. While a run executes, Dagster's compute-log
+    capture points descriptor 2 at a file and copies it back with `tail -F`, which it stops when the run ends: under
+    load before the last lines are copied (dagster-io/dagster#23336), and the progress of the last step was lost."""
+    try:
+        return os.fdopen(os.dup(sys.stderr.fileno()), "w", encoding="utf-8", errors="backslashreplace", buffering=1)
+    except (AttributeError, OSError, ValueError):  # a stderr without a descriptor (embedded, some test runners)
+        return sys.stderr
+
+
+TERMINAL_STDERR = _terminal_stderr()
+
+
 def say(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+    print(msg, file=TERMINAL_STDERR, flush=True)
 
 
 def check_landing(settings: Settings) -> None:

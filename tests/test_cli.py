@@ -244,7 +244,14 @@ def test_blocking_check_stops_the_run_with_one_line_each(tmp_path):
 def test_run_shows_progress_tags_and_ignores_snapshot_readers(tmp_path, tiny_world):
     shutil.copytree(tiny_world, tmp_path / "landing")
     env = hoso_env(tmp_path)
-    res = hoso(env, "run")
+    # While a run executes, Dagster copies what is written to stderr to the terminal with `tail -F`, stopped at the
+    # run's end, under load before it has copied the last lines: a `tail` that copies nothing here, so the progress
+    # has to reach the terminal on its own (it once lost the last step's lines).
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "tail").write_text("#!/bin/sh\nexec sleep 3600\n")
+    (fake / "tail").chmod(0o755)
+    res = hoso(env | {"PATH": f"{fake}:{env['PATH']}"}, "run")
     assert res.returncode == 0, res.stderr
     err = res.stderr
     # stage by stage, as it happens, in run order, with the stage's figures; Dagster's own log stays out
