@@ -12,12 +12,12 @@ SELECT DISTINCT dossier_code FROM core.dossier_observations WHERE load_id = getv
 
 DELETE FROM core.dossiers WHERE dossier_code IN (SELECT dossier_code FROM touched);
 
-INSERT INTO core.dossiers BY NAME
+-- The winner is chosen on narrow rows (its ordering columns and the observation's key), and only the winners' whole
+-- rows are read afterwards: ordering the whole rows (~50 columns) of every observation of every touched dossier made
+-- a full reload of 10 million records spill more than the disk held.
+CREATE OR REPLACE TEMP TABLE winners AS
 WITH obs AS (
-    SELECT o.* FROM core.dossier_observations o SEMI JOIN touched t ON o.dossier_code = t.dossier_code
-),
-plausible AS (
-    SELECT *, coalesce(
+    SELECT dossier_code, load_id, source_file, source_row, source_rank, batch_seq, source_format, coalesce(
         greatest(
             CASE WHEN received_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
                  AND coalesce(observed_at + INTERVAL 3 DAY, received_at) THEN received_at END,
@@ -28,15 +28,15 @@ plausible AS (
             CASE WHEN refused_at BETWEEN TIMESTAMPTZ '2000-01-01 00:00:00+07'
                  AND coalesce(observed_at + INTERVAL 3 DAY, refused_at) THEN refused_at END),
         TIMESTAMPTZ '2000-01-01 00:00:00+07') AS plausible_event_at
-    FROM obs
+    FROM core.dossier_observations o SEMI JOIN touched t ON o.dossier_code = t.dossier_code
 ),
 ranked AS (
-    SELECT *, row_number() OVER (
+    SELECT dossier_code, load_id, source_file, source_row, row_number() OVER (
         PARTITION BY dossier_code
         ORDER BY plausible_event_at DESC, source_rank DESC, batch_seq DESC NULLS LAST, source_file DESC, load_id DESC,
                  source_row DESC
     ) AS rn
-    FROM plausible
+    FROM obs
 ),
 agg AS (
     SELECT dossier_code,
@@ -46,9 +46,16 @@ agg AS (
            bool_or(source_format = 'portal_json') AS synced_to_portal
     FROM obs GROUP BY dossier_code
 )
-SELECT r.* EXCLUDE (rn, plausible_event_at), a.first_load_id, a.sources, a.observations, a.synced_to_portal
+SELECT r.dossier_code, r.load_id, r.source_file, r.source_row, a.first_load_id, a.sources, a.observations,
+       a.synced_to_portal
 FROM ranked r JOIN agg a ON r.dossier_code = a.dossier_code
 WHERE r.rn = 1;
+
+INSERT INTO core.dossiers BY NAME
+SELECT o.*, w.first_load_id, w.sources, w.observations, w.synced_to_portal
+FROM core.dossier_observations o
+JOIN winners w ON o.dossier_code = w.dossier_code AND o.load_id = w.load_id AND o.source_file = w.source_file
+               AND o.source_row = w.source_row;
 
 -- A quarantined record is resolved once an observation of the same dossier code has loaded after it.
 UPDATE core.quarantine q SET resolved_by_load_id = getvariable('load_id')
