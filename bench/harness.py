@@ -22,6 +22,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from sources.discover import classify
+
 CHECKOUT = Path(__file__).resolve().parents[1]
 PROJECT_PY = Path(sys.executable)  # the harness runs in the project's environment
 HOSO = [str(PROJECT_PY), "-m", "cli"]
@@ -129,12 +131,11 @@ def ensure_world(data_dir: Path, world: tuple[float, int, bool]) -> tuple[Path, 
     return out, json.loads((out / "manifest.json").read_text()), r["wall"]
 
 
-DATE_IN_NAME = re.compile(r"(\d{8})")
-
-
 def file_day(relpath: str) -> str | None:
-    m = DATE_IN_NAME.search(Path(relpath).name)
-    return m.group(1) if m else None
+    """YYYYMMDD of the day a file's name carries, by the pipeline's own rule (sources/discover.py classify); None for
+    the undated files (reference tables, the national snapshot, the manifest)."""
+    day = classify(relpath)[3]
+    return day.strftime("%Y%m%d") if day else None
 
 
 def split_world(manifest: dict) -> tuple[str, list[str], list[str]]:

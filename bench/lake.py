@@ -31,37 +31,44 @@ def ensure_lake_env() -> None:
         raise RunFailed(f"the lake environment could not be made: {res.stderr[-1000:]}")
 
 
-def split_by_day(world: Path, manifest: dict, out: Path, n: int) -> list[Path]:
-    """n landing folders: day i's files in folder i mod n, the undated files (reference, national snapshot) in all."""
-    paths = [f["path"] for f in manifest["files"]]
-    days = sorted({d for p in paths if (d := file_day(p))})
+def split_by_day(world: Path, relpaths: list[str], out: Path, n: int) -> list[Path]:
+    """n landing folders of the files `relpaths` of `world`: day i's files in folder i mod n, the undated files
+    (reference tables, the national snapshot, the manifest) in every folder, as each worker's feed would carry them."""
+    days = sorted({d for p in relpaths if (d := file_day(p))})
     folders = [out / f"landing-{i}" for i in range(n)]
     for i, folder in enumerate(folders):
-        link_files(world, folder, [p for p in paths if file_day(p) is None or days.index(file_day(p)) % n == i])
+        link_files(world, folder, [p for p in relpaths if file_day(p) is None or days.index(file_day(p)) % n == i])
     return folders
 
 
 def run_workers(landings: list[Path], scratch: Path, catalog: str) -> dict:
-    """`hoso run` of every landing folder at once into the lake `catalog`, in the lake environment."""
+    """`hoso run` of every landing folder at once into the lake `catalog`, in the lake environment. When one fails,
+    the others are stopped (a half-measured run is no measure) and its stderr's end is the error."""
     procs = []
     t0 = time.perf_counter()
-    for i, landing in enumerate(landings):
-        home = scratch / f"worker-{i}"
-        env = pipeline_env(landing, home) | {"HOSO_LAKE": catalog, "HOSO_LAKE_DATA": f"{scratch / 'lake-data'}/"}
-        tfile = Path(tempfile.mkstemp(suffix=".time")[1])
-        err = (scratch / f"worker-{i}.err").open("w+")
-        procs.append((subprocess.Popen([TIME, "-f", "%M %e", "-o", str(tfile), str(LAKE_PY), "-m", "cli", "--quiet",
-                                        "run"], cwd=CHECKOUT, env=env, stdout=subprocess.DEVNULL, stderr=err),
-                      tfile, err))
-    rss = []
-    for proc, tfile, err in procs:
-        code = proc.wait()
-        err.seek(0)
-        if code != 0:
-            raise RunFailed(f"a lake worker exited {code}: {err.read()[-1500:]}")
-        rss.append(float(tfile.read_text().split()[-2]) / 1024)
-        tfile.unlink()
-        err.close()
+    try:
+        for i, landing in enumerate(landings):
+            home = scratch / f"worker-{i}"
+            env = pipeline_env(landing, home) | {"HOSO_LAKE": catalog, "HOSO_LAKE_DATA": f"{scratch / 'lake-data'}/"}
+            tfile = Path(tempfile.mkstemp(suffix=".time")[1])
+            err = (scratch / f"worker-{i}.err").open("w+")
+            procs.append((subprocess.Popen([TIME, "-f", "%M %e", "-o", str(tfile), str(LAKE_PY), "-m", "cli",
+                                            "--quiet", "run"], cwd=CHECKOUT, env=env, stdout=subprocess.DEVNULL,
+                                           stderr=err), tfile, err))
+        rss = []
+        for proc, tfile, err in procs:
+            code = proc.wait()
+            if code != 0:
+                err.seek(0)
+                raise RunFailed(f"a lake worker exited {code}: {err.read()[-1500:]}")
+            rss.append(float(tfile.read_text().split()[-2]) / 1024)
+    finally:
+        for proc, tfile, err in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+            err.close()
+            tfile.unlink(missing_ok=True)
     return {"wall": round(time.perf_counter() - t0, 3), "rss_mb": round(max(rss), 1), "workers": len(landings)}
 
 
@@ -77,7 +84,7 @@ def bench_lake(name: str, world: Path, manifest: dict, records: int, scratch: Pa
             for n in WORKERS:
                 say(f"[{name}] run {i + 1}/{runs}: lake, {n} worker(s)")
                 work = scratch / f"lake-{n}-{i}"
-                landings = split_by_day(world, manifest, work, n)
+                landings = split_by_day(world, [f["path"] for f in manifest["files"]], work, n)
                 results[f"lake_{n}"].append(run_workers(landings, work, "ducklake:postgres:" + new_database(url)))
                 say(f"[{name}]   lake, {n} worker(s): {results[f'lake_{n}'][-1]['wall']:.1f} s")
     return [summarise(name, m, records, r) for m, r in results.items() if r]

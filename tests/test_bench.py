@@ -90,18 +90,19 @@ def test_results_file_names_the_machine_and_versions(bench_result):
 
 def test_lake_workers_share_the_days_and_each_has_the_undated_files(tmp_path):
     """bench/lake.py's split for N workers: every dated file in exactly one worker's folder (whole days, round
-    robin), the undated ones (reference, the national snapshot) in every folder, the same bytes (hard links)."""
+    robin) by the pipeline's own reading of the name (a unit code of eight digits is not the date), the undated ones
+    (reference, the national snapshot, the manifest) in every folder, the same bytes (hard links)."""
     world = tmp_path / "world"
     names = ["reference/units.csv", "tasks/xep-hang-tinh.csv", "portal/hoso-20250701-01.json",
              "portal/hoso-20250701-02.json", "portal/xuly-20250702-01.json", "provincial/16738-hoso-20250703.csv",
-             "tasks/nq57-xa-20250704.csv"]
+             "tasks/nq57-xa-20250704.csv", "provincial/20250630-hoso-20250705.csv", "manifest.json"]
     for name in names:
         (world / name).parent.mkdir(parents=True, exist_ok=True)
         (world / name).write_text(name)
-    folders = split_by_day(world, {"files": [{"path": n} for n in names]}, tmp_path / "split", 2)
+    folders = split_by_day(world, names, tmp_path / "split", 2)
     held = [sorted(p.relative_to(f).as_posix() for p in f.rglob("*") if p.is_file()) for f in folders]
-    undated = ["reference/units.csv", "tasks/xep-hang-tinh.csv"]
+    undated = ["reference/units.csv", "tasks/xep-hang-tinh.csv", "manifest.json"]
     assert held[0] == sorted(undated + ["portal/hoso-20250701-01.json", "portal/hoso-20250701-02.json",
-                                        "provincial/16738-hoso-20250703.csv"])
+                                        "provincial/16738-hoso-20250703.csv", "provincial/20250630-hoso-20250705.csv"])
     assert held[1] == sorted(undated + ["portal/xuly-20250702-01.json", "tasks/nq57-xa-20250704.csv"])
     assert (folders[1] / "tasks/nq57-xa-20250704.csv").stat().st_ino == (world / "tasks/nq57-xa-20250704.csv").stat().st_ino

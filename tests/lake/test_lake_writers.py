@@ -11,7 +11,6 @@ Runs in the lake environment with a real PostgreSQL (tests/services.py), like te
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,8 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from bench.lake import split_by_day
 from services import new_database, postgres_url  # noqa: F401
-from sources.discover import classify
 from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints
 from tests.test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
 from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach
@@ -36,21 +35,6 @@ PER_RUN_TABLES = {"meta.loads", "data_quality.load_summary"}
 # record counts as resolved (an observation of its dossier loaded *after* it: warehouse/load/merge_dossiers.sql),
 # which differs as soon as the days load in another order, with one process as with four.
 ORDER_COLUMNS = RUN_COLUMNS | {"loads_succeeded", "records_resolved", "records_open"}
-
-
-def split_by_day(world: Path, out: Path, n: int) -> list[Path]:
-    """n landing folders: the dated files of day i in folder i mod n; the undated ones (reference tables, the
-    national snapshot, the manifest) in every folder, as each worker's feed would carry them."""
-    folders = [out / f"landing-{i}" for i in range(n)]
-    files = sorted(p.relative_to(world).as_posix() for p in world.rglob("*") if p.is_file())
-    days = sorted({d for d in (classify(rel)[3] for rel in files) if d is not None})
-    for rel in files:
-        day = classify(rel)[3]
-        targets = folders if day is None else [folders[days.index(day) % n]]
-        for folder in targets:
-            (folder / rel).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(world / rel, folder / rel)
-    return folders
 
 
 def start(env: dict, log: Path) -> subprocess.Popen:
@@ -119,7 +103,9 @@ def test_four_workers_at_once_give_the_one_process_warehouse(small_world_dir: Pa
                                  "WHERE status = 'succeeded'").fetchone()
 
     lake = Lake("ducklake:postgres:" + new_database(postgres_url), f"{tmp_path / 'lake-data'}/")
-    landings = split_by_day(small_world_dir, tmp_path, WORKERS)
+    # bench/lake.py's split, of every file of the world (manifest.json too: meta.files is compared)
+    files = sorted(p.relative_to(small_world_dir).as_posix() for p in small_world_dir.rglob("*") if p.is_file())
+    landings = split_by_day(small_world_dir, files, tmp_path, WORKERS)
     envs = [hoso_env(tmp_path / f"worker-{i}", landing=landings[i])
             | {LAKE_ENV: lake.catalog, LAKE_DATA_ENV: lake.data_path} for i in range(WORKERS)]
     # Worker 0 is killed (SIGKILL, no clean-up) when its load is about to commit.
