@@ -15,9 +15,10 @@ from assets.reference import reference
 from assets.resources import PathsResource, WarehouseResource, dbt_resource
 from assets.settings import Settings
 from assets.validate import validated_exports
-from pipelines.jobs import build_jobs
-from pipelines.schedules import daily_after_cutoff
+from pipelines.jobs import build_jobs, build_lake_upkeep_job
+from pipelines.schedules import daily_after_cutoff, lake_upkeep_weekly
 from pipelines.sensors import landing_sensor
+from warehouse.lake import lake_mode
 
 ASSETS = [reference, extracted_exports, validated_exports, load, marts, snapshot, report]
 
@@ -37,12 +38,14 @@ def build_resources(settings: Settings, allow_demo_key: bool = False) -> dict:
 
 
 def build_definitions(settings: Settings, allow_demo_key: bool = False) -> Definitions:
-    """Assets, checks, jobs, sensor, schedule and resources over the files `settings` names."""
+    """Assets, checks, jobs, sensor, schedules and resources over the files `settings` names; in lake mode
+    (HOSO_LAKE) also the lake's upkeep job and its weekly schedule."""
+    lake = lake_mode()
     return Definitions(
         assets=ASSETS,
-        jobs=build_jobs(settings.warehouse_db),
+        jobs=build_jobs(settings.warehouse_db) + ([build_lake_upkeep_job(settings.warehouse_db)] if lake else []),
         sensors=[landing_sensor],
-        schedules=[daily_after_cutoff],
+        schedules=[daily_after_cutoff] + ([lake_upkeep_weekly] if lake else []),
         resources=build_resources(settings, allow_demo_key),
     )
 

@@ -4,10 +4,11 @@ at launch)."""
 
 from pathlib import Path
 
-from dagster import AssetSelection, define_asset_job
+from dagster import AssetSelection, define_asset_job, job
 
 from assets.marts import MARTS_KEYS
 from assets.publish import report, snapshot
+from assets.upkeep import lake_upkeep
 from pipelines.tags import WRITER_TAG, writer_tag
 
 MARTS_AND_ANALYTICS = AssetSelection.assets(*MARTS_KEYS, snapshot, report)
@@ -42,3 +43,15 @@ def build_jobs(warehouse_db: Path) -> list:
         tags={WRITER_TAG: writer, "hoso/job": "marts_only"},
     )
     return [daily_sync, full_rebuild, marts_only]
+
+
+def build_lake_upkeep_job(warehouse_db: Path):
+    """lake_upkeep (lake mode only), tagged as the warehouse's writer: it queues with the runs that load."""
+
+    @job(name="lake_upkeep", tags={WRITER_TAG: writer_tag(warehouse_db), "hoso/job": "lake_upkeep"},
+         description="Lake mode: the lake's upkeep (DuckLake's maintenance under the writer lock). The weekly "
+         "schedule runs it; set ops.lake_upkeep.config.keep in the Launchpad for another retention.")
+    def lake_upkeep_job():
+        lake_upkeep()
+
+    return lake_upkeep_job

@@ -1,4 +1,5 @@
-"""The daily schedule: after the 16:00 report cut-off, load the day's exports (Vietnam time)."""
+"""The schedules (Vietnam time): after the 16:00 report cut-off, load the day's exports; in lake mode, the weekly
+upkeep of the lake."""
 
 from dagster import RunRequest, ScheduleEvaluationContext, schedule
 
@@ -12,3 +13,15 @@ from dagster import RunRequest, ScheduleEvaluationContext, schedule
 def daily_after_cutoff(context: ScheduleEvaluationContext):
     day = context.scheduled_execution_time.date().isoformat()
     return RunRequest(run_key=day, partition_key=day, tags={"hoso/trigger": "daily_after_cutoff", "hoso/days": day})
+
+
+@schedule(
+    job_name="lake_upkeep",
+    cron_schedule="0 2 * * 0",
+    execution_timezone="Asia/Ho_Chi_Minh",
+    description="Lake mode: every Sunday at 02:00, the lake's upkeep (merge small files, expire old snapshots, delete "
+    "files nothing needs any more).",
+)
+def lake_upkeep_weekly(context: ScheduleEvaluationContext):
+    return RunRequest(run_key=context.scheduled_execution_time.date().isoformat(),
+                      tags={"hoso/trigger": "lake_upkeep_weekly"})

@@ -11,8 +11,10 @@ import time
 import duckdb
 import pytest
 
+from pipelines.definitions import build_definitions
 from services import libpq, postgres_url  # noqa: F401
 from test_cli import FIXTURE_LANDING, hoso, hoso_env, one_line_error
+from test_pipeline import make_settings
 from warehouse.db import sql_files, sql_text
 from warehouse.lake import AVAILABLE, LAKE_DATA_ENV, LAKE_ENV, Lake, LakeError, lake_ddl, lake_from_env, writer_lock
 
@@ -62,6 +64,22 @@ def test_lake_mode_outside_the_lake_environment_stops_with_one_line(tmp_path) ->
     line = one_line_error(hoso(env, "run", timeout=120))
     assert line == (f"hoso run: {LAKE_ENV} is set but this environment has no DuckLake extension: run lake mode in "
                     "the lake environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run"), line
+
+
+def test_the_lake_upkeep_job_and_its_schedule_exist_in_lake_mode_only(tmp_path, monkeypatch) -> None:
+    settings = make_settings(tmp_path, FIXTURE_LANDING)
+    monkeypatch.delenv(LAKE_ENV, raising=False)
+    embedded = build_definitions(settings)
+    assert [j.name for j in embedded.jobs] == ["daily_sync", "full_rebuild", "marts_only"]
+    assert [s.name for s in embedded.schedules] == ["daily_after_cutoff"]
+    monkeypatch.setenv(LAKE_ENV, "ducklake:postgres:dbname=hoso")
+    monkeypatch.setenv(LAKE_DATA_ENV, str(tmp_path / "lake-data"))
+    lake = build_definitions(settings)
+    upkeep = lake.resolve_job_def("lake_upkeep")
+    assert upkeep.tags["hoso/writer"] == str(settings.warehouse_db.resolve())  # it queues with the loads
+    weekly = next(s for s in lake.schedules if s.name == "lake_upkeep_weekly")
+    assert (weekly.job_name, weekly.cron_schedule, weekly.execution_timezone) == \
+        ("lake_upkeep", "0 2 * * 0", "Asia/Ho_Chi_Minh")
 
 
 def test_rebuild_in_lake_mode_says_how_to_rebuild_a_lake(tmp_path) -> None:

@@ -153,3 +153,41 @@ def writer_lock(lake: Lake, timeout_s: float) -> Iterator[None]:
         yield
     finally:
         con.close()  # closing the session releases the lock
+
+
+# How long a lake keeps what a newer state replaced: its snapshots stay readable (time travel) and the files they
+# need stay on disk this long, so a reader's transaction that started before a merge finishes on the files it began
+# with. DuckLake's own option values (an interval).
+DEFAULT_KEEP = "7 days"
+# A data file is rewritten without its deleted rows once this share of them is deleted (DuckLake's
+# rewrite_delete_threshold; its default 0.95 left the merge's delete-then-insert files untouched).
+REWRITE_DELETE_THRESHOLD = "0.2"
+
+
+def census(con: duckdb.DuckDBPyConnection, lake: Lake) -> dict:
+    """The lake's snapshots, its current data and delete files, and the files under its data path (current ones,
+    ones kept for older snapshots, orphans of writers that died before committing)."""
+    meta = f"__ducklake_metadata_{ALIAS}"
+    snapshots = con.execute(f"SELECT count(*) FROM ducklake_snapshots('{ALIAS}')").fetchone()[0]
+    data_files, data_bytes = con.execute(f"SELECT count(*), coalesce(sum(file_size_bytes), 0) FROM "
+                                         f"{meta}.ducklake_data_file WHERE end_snapshot IS NULL").fetchone()
+    delete_files = con.execute(f"SELECT count(*) FROM {meta}.ducklake_delete_file WHERE end_snapshot IS NULL"
+                               ).fetchone()[0]
+    on_disk = None if "://" in lake.data_path else con.execute(  # a local or mounted path only: no object storage
+        "SELECT count(*) FROM glob(?)", [lake.data_path.rstrip("/") + "/**/*.parquet"]).fetchone()[0]
+    return {"snapshots": snapshots, "data_files": data_files, "data_bytes": int(data_bytes),
+            "delete_files": delete_files, "files_on_disk": on_disk}
+
+
+def upkeep(con: duckdb.DuckDBPyConnection, lake: Lake, keep: str = DEFAULT_KEEP) -> dict:
+    """DuckLake's own maintenance on the attached lake (its CHECKPOINT, in its order: flush inlined rows to files,
+    expire the snapshots older than `keep`, merge adjacent small files, rewrite files with many deleted rows,
+    delete the files no snapshot has needed for `keep`, and orphaned files older than `keep`). Every load adds a
+    few files per table and every merge deletes rows, so without it reads slow down and the data path only grows.
+    Run under the writer lock. Returns the census before and after."""
+    before = census(con, lake)
+    for option, value in (("expire_older_than", keep), ("delete_older_than", keep),
+                          ("rewrite_delete_threshold", REWRITE_DELETE_THRESHOLD)):
+        con.execute(f"CALL {ALIAS}.set_option(?, ?)", [option, value])
+    con.execute(f"CHECKPOINT {ALIAS}")
+    return {"before": before, "after": census(con, lake)}

@@ -24,7 +24,7 @@ from bench.lake import split_by_day
 from services import new_database, postgres_url  # noqa: F401
 from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints
 from tests.test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
-from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach
+from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV, Lake, attach, census
 
 pytestmark = pytest.mark.slow
 
@@ -180,6 +180,34 @@ def test_a_lake_worker_killed_at_each_point_then_the_next_run_completes(tmp_path
     assert loads == [("failed", KILLED_LOADS), *want_loads], (loads, want_loads)
     assert {t: v for t, v in got.items() if t not in PER_RUN_TABLES} == \
            {t: v for t, v in want.items() if t not in PER_RUN_TABLES}
+
+    # The lake's upkeep, as a data engineer launches it (`dagster job execute`), with a retention of 1 s so that three
+    # runs do what weekly runs do over weeks: merge and expire, then schedule the replaced files, then delete them,
+    # and the Parquet file of a writer that died before its commit (planted: inlining may leave none of its own).
+    data = Path(lake.data_path)
+    orphan = data / "core" / "dossiers" / "ducklake-orphan-of-a-killed-writer.parquet"
+    orphan.parent.mkdir(parents=True, exist_ok=True)
+    duckdb.execute(f"COPY (SELECT 1 AS x) TO '{orphan}' (FORMAT parquet)")
+    with contextlib.closing(attach(duckdb.connect(), lake, read_only=True)) as con:
+        before = census(con, lake)
+        every_table = fingerprints(con, set())
+    config = tmp_path / "upkeep.yaml"
+    config.write_text('ops:\n  lake_upkeep:\n    config:\n      keep: "1 second"\n')
+    for _ in range(3):
+        time.sleep(1.5)
+        res = subprocess.run([str(Path(sys.executable).parent / "dagster"), "job", "execute", "-m",
+                              "pipelines.definitions", "-j", "lake_upkeep", "-c", str(config)], cwd=CHECKOUT, env=env,
+                             capture_output=True, text=True, timeout=600)
+        assert res.returncode == 0, res.stderr[-3000:]
+    with contextlib.closing(attach(duckdb.connect(), lake, read_only=True)) as con:
+        after = census(con, lake)
+        assert fingerprints(con, set()) == every_table  # the same content, every column
+    on_disk = sorted(data.rglob("*.parquet"))
+    assert not orphan.exists()
+    assert after["snapshots"] == 1 < before["snapshots"], (before, after)
+    # every table in one file at most: the loads' small files merged, the rows inlined in the catalog flushed to files
+    assert after["data_files"] <= len(every_table), (before, after)
+    assert len(on_disk) == after["data_files"] + after["delete_files"], (before, after, on_disk)
 
 
 def test_the_race_the_writer_lock_is_for(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
