@@ -34,10 +34,11 @@ def ensure_lake_env() -> None:
 def split_by_day(world: Path, relpaths: list[str], out: Path, n: int) -> list[Path]:
     """n landing folders of the files `relpaths` of `world`: day i's files in folder i mod n, the undated files
     (reference tables, the national snapshot, the manifest) in every folder, as each worker's feed would carry them."""
-    days = sorted({d for p in relpaths if (d := file_day(p))})
+    day_of = {p: file_day(p) for p in relpaths}
+    folder_of_day = {d: i % n for i, d in enumerate(sorted({d for d in day_of.values() if d}))}
     folders = [out / f"landing-{i}" for i in range(n)]
     for i, folder in enumerate(folders):
-        link_files(world, folder, [p for p in relpaths if file_day(p) is None or days.index(file_day(p)) % n == i])
+        link_files(world, folder, [p for p, d in day_of.items() if d is None or folder_of_day[d] == i])
     return folders
 
 
