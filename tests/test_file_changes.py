@@ -192,3 +192,63 @@ def test_corrected_version_wins_a_tie_on_the_event_time(small_world_dir, tmp_pat
     got = q(s, "SELECT channel, count(*) FROM core.dossiers WHERE dossier_code IN (SELECT unnest(?)) GROUP BY ALL",
             [codes])
     assert got == [(2, len(codes))], got
+
+
+# ---------------------------------------------------------------- 4. the order the days load in
+
+
+def _defect_corrected_in_a_later_batch(world: Path) -> tuple[str, str, int, str]:
+    """(dossier code, file and index of the quarantined record, file of its correction) of the world's first defect
+    quarantined then corrected in a later portal batch (manifest: the generator's own account)."""
+    manifest = json.loads((world / "manifest.json").read_text(encoding="utf-8"))
+    d = next(d for d in manifest["defects"] if d["outcome"] == "loaded_after_correction")
+    return d["dossier_code"], d["file"], d["record"], d["corrected_record"]["file"]
+
+
+def _day(relpath: str) -> str:
+    """The day of a portal batch's name (portal/hoso-YYYYMMDD-NN.json) as YYYY-MM-DD."""
+    stamp = Path(relpath).name.split("-")[1]
+    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
+
+
+def _resolution(settings: Settings, code: str) -> list[tuple]:
+    """(resolved, by the load that quarantined it) of the dossier's quarantine rows."""
+    return q(settings, "SELECT resolved_by_load_id IS NOT NULL, resolved_by_load_id = load_id FROM core.quarantine "
+                       "WHERE dossier_code = ?", [code])
+
+
+@pytest.mark.slow
+def test_a_quarantined_record_is_resolved_whatever_order_the_days_load_in(small_world_dir, tmp_path):
+    """A record quarantined then corrected in a later batch counts as resolved once both are loaded, in one run as
+    with the correction loaded first (a backfill of an older day, a lake worker that loads later; in order:
+    test_corrected_version_under_the_same_name, test_data_quality.py). An observation from before the record does
+    not resolve it."""
+    code, bad_file, bad_index, fix_file = _defect_corrected_in_a_later_batch(small_world_dir)
+    bad_day, fix_day = _day(bad_file), _day(fix_file)
+    assert bad_day < fix_day
+
+    one_run = settings_for(tmp_path / "one_run", tiny_landing(small_world_dir, tmp_path / "one_run/landing",
+                                                              [bad_day, fix_day]))
+    run(one_run)
+    assert _resolution(one_run, code) == [(True, True)]
+
+    correction_first = settings_for(tmp_path / "fix_first", tiny_landing(small_world_dir,
+                                                                         tmp_path / "fix_first/landing", [fix_day]))
+    run(correction_first)
+    assert _resolution(correction_first, code) == []
+    tiny_landing(small_world_dir, correction_first.landing_dir, [bad_day])
+    run(correction_first)
+    assert _resolution(correction_first, code) == [(True, True)]  # found resolved by the load that quarantined it
+
+    # The quarantined record again, in a batch of a day after its correction's: the only observation of its
+    # dossier is from before it, so it stays open (the update it carried was not received).
+    later = settings_for(tmp_path / "later", tiny_landing(small_world_dir, tmp_path / "later/landing", [fix_day]))
+    bad = json.loads((small_world_dir / bad_file).read_text(encoding="utf-8"))[bad_index]
+    after = sorted(p.name for p in (small_world_dir / "portal").glob("hoso-*.json")
+                   if _day(p.name) > fix_day)[0]
+    records = json.loads((small_world_dir / "portal" / after).read_text(encoding="utf-8")) + [bad]
+    (later.landing_dir / "portal" / after).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    run(later)
+    assert q(later, "SELECT source_file FROM core.dossier_observations WHERE dossier_code = ?", [code]) \
+        == [(fix_file,)]
+    assert _resolution(later, code) == [(False, None)]

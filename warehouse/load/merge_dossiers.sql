@@ -57,7 +57,16 @@ FROM core.dossier_observations o
 JOIN winners w ON o.dossier_code = w.dossier_code AND o.load_id = w.load_id AND o.source_file = w.source_file
                AND o.source_row = w.source_row;
 
--- A quarantined record is resolved once an observation of the same dossier code has loaded after it.
+-- A quarantined record is resolved once the warehouse holds an observation of its dossier made at the same time as
+-- the record or later (observation time, not load order): it arrived corrected, in a corrected version of its file
+-- or in a later batch. An observation from before it does not resolve it: the update it carried was never received
+-- correctly. Checked for the records this load quarantined and for those of the dossiers it observed, so the outcome
+-- is the same whatever order the files are loaded in (one run or several, one lake writer or four).
 UPDATE core.quarantine q SET resolved_by_load_id = getvariable('load_id')
 WHERE q.resolved_by_load_id IS NULL
-  AND q.dossier_code IN (SELECT dossier_code FROM touched);
+  AND (q.load_id = getvariable('load_id') OR q.dossier_code IN (SELECT dossier_code FROM touched))
+  AND EXISTS (
+      SELECT 1 FROM core.dossier_observations o
+      WHERE o.dossier_code = q.dossier_code
+        AND (TRY_CAST(q.record ->> 'observed_at' AS TIMESTAMPTZ) IS NULL
+             OR o.observed_at >= TRY_CAST(q.record ->> 'observed_at' AS TIMESTAMPTZ)));

@@ -1,7 +1,8 @@
 -- core.quarantine: observations that failed a critical expectation, kept with their reasons so an engineer can see
 -- and replay them. No personal value is stored (only keyed hashes, as in the observations).
--- grain: (source_sha256, source_row, entity). resolved_by_load_id is set when a later observation of the same
--- dossier code loads (the record arrived corrected).
+-- grain: (source_sha256, source_row, entity). resolved_by_load_id is set by the load that finds an observation of
+-- the same dossier code made at the record's time or later (the record arrived corrected; whatever the load order:
+-- warehouse/load/merge_dossiers.sql).
 CREATE TABLE IF NOT EXISTS core.quarantine (
     entity              VARCHAR NOT NULL,      -- dossiers, processing_steps, commune_tasks, ...
     dossier_code        VARCHAR,
