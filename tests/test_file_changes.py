@@ -27,7 +27,7 @@ from dagster import DagsterInstance
 from cli.run import run_pipeline
 from pipelines.sensors import SETTLE_SECONDS, changed_partitions, landing_state
 from assets.settings import Settings
-from reliability.harness import strict_fingerprints
+from reliability.harness import file_day, strict_fingerprints
 
 
 def settings_for(tmp: Path, landing: Path) -> Settings:
@@ -205,12 +205,6 @@ def _defect_corrected_in_a_later_batch(world: Path) -> tuple[str, str, int, str]
     return d["dossier_code"], d["file"], d["record"], d["corrected_record"]["file"]
 
 
-def _day(relpath: str) -> str:
-    """The day of a portal batch's name (portal/hoso-YYYYMMDD-NN.json) as YYYY-MM-DD."""
-    stamp = Path(relpath).name.split("-")[1]
-    return f"{stamp[:4]}-{stamp[4:6]}-{stamp[6:]}"
-
-
 def _resolution(settings: Settings, code: str) -> list[tuple]:
     """(resolved, by the load that quarantined it) of the dossier's quarantine rows."""
     return q(settings, "SELECT resolved_by_load_id IS NOT NULL, resolved_by_load_id = load_id FROM core.quarantine "
@@ -224,7 +218,7 @@ def test_a_quarantined_record_is_resolved_whatever_order_the_days_load_in(small_
     test_corrected_version_under_the_same_name, test_data_quality.py). An observation from before the record does
     not resolve it."""
     code, bad_file, bad_index, fix_file = _defect_corrected_in_a_later_batch(small_world_dir)
-    bad_day, fix_day = _day(bad_file), _day(fix_file)
+    bad_day, fix_day = file_day(bad_file), file_day(fix_file)
     assert bad_day < fix_day
 
     one_run = settings_for(tmp_path / "one_run", tiny_landing(small_world_dir, tmp_path / "one_run/landing",
@@ -245,7 +239,7 @@ def test_a_quarantined_record_is_resolved_whatever_order_the_days_load_in(small_
     later = settings_for(tmp_path / "later", tiny_landing(small_world_dir, tmp_path / "later/landing", [fix_day]))
     bad = json.loads((small_world_dir / bad_file).read_text(encoding="utf-8"))[bad_index]
     after = sorted(p.name for p in (small_world_dir / "portal").glob("hoso-*.json")
-                   if _day(p.name) > fix_day)[0]
+                   if file_day(f"portal/{p.name}") > fix_day)[0]
     records = json.loads((small_world_dir / "portal" / after).read_text(encoding="utf-8")) + [bad]
     (later.landing_dir / "portal" / after).write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
     run(later)
