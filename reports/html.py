@@ -237,7 +237,7 @@ def load_scorecard(con) -> dict:
               AND r.definition = i.definition AND r.province_code = i.province_code
         WHERE i.province_code = {home} AND i.period_type = 'window'
           AND i.grain IN ({', '.join(repr(g) for g in SCORECARD_LEVELS)})
-        ORDER BY i.indicator, i.definition""")
+        ORDER BY i.indicator, i.definition, i.grain""")
     by_indicator: dict[tuple[str, str], dict] = {}
     for r in rows:
         entry = by_indicator.setdefault((r["indicator"], r["definition"]), {**r, "grains": {}})
