@@ -28,7 +28,8 @@ from assets.resources import WarehouseResource
 from assets.settings import Settings
 from stages.faults import crash_point
 from warehouse.db import read_warehouse
-from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path
+from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path, \
+    prime_parse_state
 
 LEVELS = ("province_wide", "province_agencies", "commune")
 
@@ -121,6 +122,7 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
           warehouse: WarehouseResource) -> Iterator[Any]:
     params = config.params()
     target = new_target_path("marts")
+    prime_parse_state(target, warehouse.database, params)
     dbt_log = io.StringIO()
     t0 = time.perf_counter()
     try:
@@ -138,7 +140,7 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
             built = [context.asset_key_for_output(e.output_name) for e in events if isinstance(e, Output)]
             figures = _figures(warehouse.database, built)
         if invocation.is_successful():
-            keep_parse_state(target)
+            keep_parse_state(target, warehouse.database, params)
     finally:
         shutil.rmtree(target, ignore_errors=True)
     context.log.debug(dbt_log.getvalue())

@@ -22,7 +22,7 @@ from dagster import AssetKey, DagsterInstance, materialize
 import snapshot_world as w
 from warehouse.publish import PSEUDONYMS
 from warehouse.dbt_runner import MANIFEST, PROJECT_DIR, MartParams, copy_docs, ensure_manifest, generate_docs, \
-    new_target_path, project_mtime, run_dbt
+    new_target_path, parse_state_path, project_mtime, run_dbt
 
 
 @pytest.fixture(scope="module")
@@ -285,6 +285,31 @@ def test_the_manifest_is_produced_when_missing_or_stale(tmp_path):
     finally:
         if not MANIFEST.exists():
             MANIFEST.write_bytes(saved.read_bytes())
+
+
+def parse_log(database, definition: str) -> str:
+    """dbt's log of `dbt parse` on a warehouse file with the vars of one ratio definition."""
+    target = new_target_path("test")
+    try:
+        run_dbt(["parse"], database, MartParams(ratio_definition=definition), target_path=target)
+        return (target / "dbt.log").read_text(encoding="utf-8")
+    finally:
+        shutil.rmtree(target, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_each_warehouse_and_vars_reuse_their_own_parse(tmp_path):
+    """dbt parses the whole project again (~3 s) when the warehouse file (its profile) or the vars differ from those
+    of the parse state it finds: each pair keeps its own, so runs that alternate — two lake workers' session files, the
+    ratio definitions — parse once each, not every time."""
+    ensure_manifest()
+    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
+    firsts = [parse_log(a, "A"), parse_log(b, "A"), parse_log(a, "B")]
+    assert all("Unable to do partial parsing" in log for log in firsts), "a new warehouse or vars: a full parse"
+    for db, definition in ((a, "A"), (b, "A"), (a, "B")):
+        assert parse_state_path(db, MartParams(ratio_definition=definition)).is_file()
+        log = parse_log(db, definition)
+        assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log, (db, definition)
 
 
 @pytest.mark.slow

@@ -4,13 +4,15 @@ dbt runs outside Dagster (tests, the documentation site).
 Every dbt process is started through `hoso-dbt` (warehouse/dbt_launcher.py): it dies with its parent and never
 reaches the network. Each invocation writes its artifacts into its own folder under `target/runs/`, so concurrent
 runs do not share one; `target/` (gitignored) also holds the project's manifest, which Dagster needs to define the
-assets and which is produced here when it is missing or older than a file of the project.
+assets and which is produced here when it is missing or older than a file of the project, and the parse states
+dbt can reuse (`parse_states/`, one per profile and vars).
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import shutil
@@ -34,6 +36,10 @@ PROJECT_DIR = Path(__file__).resolve().parent
 TARGET_DIR = PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
 RUNS_DIR = TARGET_DIR / "runs"
+PARSE_STATES_DIR = TARGET_DIR / "parse_states"
+# Parse states kept (~1.2 MB each): the warehouses and vars used last on this checkout (a lake worker's session file,
+# a rebuild's new file, each definition of the ratio, the tests' warehouses).
+PARSE_STATES_KEPT = 8
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "tests")
 WAREHOUSE_ENV = "HOSO_WAREHOUSE_DB"
@@ -165,7 +171,11 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
                 # reuse the parse (dbt parses again when vars or profile differ). `dbt parse` opens no database.
                 run_dbt(["parse"], database or os.environ.get(WAREHOUSE_ENV) or ":memory:", MartParams(),
                         target_path=tmp)
-                # partial_parse.msgpack first: dagster-dbt copies it into each run's target folder.
+                # The states parsed from the project before are dropped (dbt would re-parse their changed files).
+                shutil.rmtree(PARSE_STATES_DIR, ignore_errors=True)
+                keep_parse_state(tmp, database or os.environ.get(WAREHOUSE_ENV) or ":memory:", MartParams(),
+                                 check_manifest=False)
+                # partial_parse.msgpack first: dagster-dbt copies it into a run's target folder that has none.
                 for name in ("partial_parse.msgpack", "manifest.json"):
                     if (tmp / name).exists():
                         os.replace(tmp / name, TARGET_DIR / name)
@@ -176,14 +186,49 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
     return MANIFEST
 
 
-def keep_parse_state(target: Path) -> None:
-    """Keep the parse state of a finished run as the project's (dbt reuses a parse only for the same vars and
-    profile, i.e. warehouse file): the next run with the same ones skips parsing. Only while the manifest is current."""
+def parse_state_path(database: Path | str, params: MartParams | None) -> Path:
+    """Where the parse state of dbt runs with this profile and these vars is kept. dbt reuses a parse only when
+    both are the same as the parse's (else it parses the whole project again, ~3 s): the profile is what
+    profiles.yml reads from the environment (dbt_env: the warehouse file, the target, the lake, the memory limit)."""
+    env = {**os.environ, **dbt_env(database)}
+    profile = {k: env.get(k) for k in (WAREHOUSE_ENV, "DBT_TARGET", MEMORY_LIMIT_ENV, "HOSO_LAKE", "HOSO_LAKE_DATA")}
+    profile[WAREHOUSE_ENV] = str(Path(database).resolve()) if database != ":memory:" else database
+    key = json.dumps({"profile": profile, "vars": params.dbt_vars() if params else None}, sort_keys=True)
+    return PARSE_STATES_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
+
+
+def prime_parse_state(target: Path, database: Path | str, params: MartParams | None) -> None:
+    """Put the kept parse state of this profile and these vars into a run's target folder (dbt reads it there), when
+    there is one and the manifest is current. Without one dagster-dbt or run_dbt copies the project's (the manifest's
+    parse), which dbt reuses if it matches."""
+    state = parse_state_path(database, params)
+    if state.exists() and manifest_is_current() and not (target / "partial_parse.msgpack").exists():
+        target.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(state, target / "partial_parse.msgpack")
+
+
+def keep_parse_state(target: Path, database: Path | str, params: MartParams | None,
+                     check_manifest: bool = True) -> None:
+    """Keep the parse state of a finished run for the next run with the same profile and vars (only while the
+    manifest is current); the PARSE_STATES_KEPT used last are kept."""
     state = target / "partial_parse.msgpack"
-    if state.exists() and manifest_is_current():
-        tmp = TARGET_DIR / f".partial_parse.{os.getpid()}.tmp"
-        shutil.copyfile(state, tmp)
-        os.replace(tmp, TARGET_DIR / "partial_parse.msgpack")
+    if not state.exists() or (check_manifest and not manifest_is_current()):
+        return
+    PARSE_STATES_DIR.mkdir(parents=True, exist_ok=True)
+    out = parse_state_path(database, params)
+    tmp = PARSE_STATES_DIR / f".{out.name}.{os.getpid()}.tmp"
+    shutil.copyfile(state, tmp)
+    os.replace(tmp, out)
+    kept = sorted(PARSE_STATES_DIR.glob("*.msgpack"), key=_mtime, reverse=True)
+    for old in kept[PARSE_STATES_KEPT:]:
+        old.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # removed by another process keeping its own
+        return 0.0
 
 
 class DbtError(RuntimeError):
@@ -195,6 +240,7 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
     """Run `dbt <args>` on the warehouse file `database` (the caller holds its writer lock when dbt writes).
     With params, they are passed as --vars. Artifacts go to target_path (a new folder of its own by default)."""
     target = target_path or new_target_path(args[0])
+    prime_parse_state(target, database, params)
     if (TARGET_DIR / "partial_parse.msgpack").exists() and not (target / "partial_parse.msgpack").exists():
         # dbt reuses the project's parse when vars and profile are the same (as dagster-dbt does it).
         target.mkdir(parents=True, exist_ok=True)
@@ -209,6 +255,8 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
     if check and res.returncode != 0:
         tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-40:])
         raise DbtError(f"dbt {' '.join(args)} failed (exit {res.returncode}):\n{tail}")
+    if res.returncode == 0:
+        keep_parse_state(target, database, params)
     return res
 
 
