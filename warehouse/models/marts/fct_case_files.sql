@@ -4,8 +4,10 @@
 -- source_row); a provincial export carries no such list, so there they are NULL (unknown), not false.
 -- Documentation and tests: schema.yml.
 -- The lists of every observation in one aggregate, joined once: five aggregates joined one by one built a hash
--- table keyed on (sha256, row) per list and took twice as long (3.2M dossiers, 34 provinces: 26.0 s against 12.2 s).
--- A flag is NULL where its list has no row, as a column of another list's rows is NULL (bool_or and min skip them).
+-- table keyed on (sha256, row) per list, spilled under the memory limit and took more than twice as long (3.2M
+-- dossiers in 34 provinces: bench/results/2026-12-04-marts-ab-52e9a77.md).
+-- UNION ALL BY NAME fills a list's missing columns with NULL: a flag is NULL where its list has no row, and
+-- bool_or and min skip the other lists' NULLs.
 WITH lists AS (
     SELECT source_sha256, source_row,
            bool_or(has_document_file) AS has_document_file,
@@ -19,11 +21,7 @@ WITH lists AS (
         SELECT source_sha256, source_row,
                coalesce(has_file, false) AS has_document_file,
                coalesce(is_reused, false) AS has_reused_document,
-               coalesce(from_national_store, false) AS has_national_store_document,
-               CAST(NULL AS BOOLEAN) AS has_electronic_result,
-               CAST(NULL AS BOOLEAN) AS has_fee,
-               CAST(NULL AS TIMESTAMPTZ) AS first_supplement_requested_at,
-               CAST(NULL AS BOOLEAN) AS population_db_linked
+               coalesce(from_national_store, false) AS has_national_store_document
         FROM {{ source('core', 'dossier_documents') }}
         WHERE NOT coalesce(is_deleted, false)
         UNION ALL BY NAME
