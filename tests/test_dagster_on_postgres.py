@@ -1,16 +1,21 @@
 """Dagster's history on PostgreSQL, as deploy/dagster.yaml describes it for a team: `hoso run` with that file in
 DAGSTER_HOME records its runs, their tags and their events in a real PostgreSQL server (tests/services.py) and
 nothing in SQLite; a run launched through the instance is queued by the QueuedRunCoordinator with the writer limit;
-with `dagster dev` running the daemon, a backfill launched as the UI launches one completes, all of it in PostgreSQL.
+with `dagster dev` running the daemon, a backfill launched as the UI launches one completes, all of it in PostgreSQL;
+two feeds as two code locations of one instance run at once, and each feed's runs one after the other.
 
 The server comes from the Debian package `postgresql`; without it the test fails saying so (CI installs it)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -181,3 +186,95 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
     with duckdb.connect(env["HOSO_ANALYTICS_DB"], read_only=True) as con:
         assert con.execute("SELECT received, online FROM marts.online_ratio_by_level "
                            "WHERE level_key = 'province_wide'").fetchone() == (want["received"], want["online"])
+
+
+LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
+  __typename ... on LaunchRunSuccess { run { runId } } ... on PythonError { message } } }"""
+RUNS = """query($ids: [String!]) { runsOrError(filter: { runIds: $ids }) { ... on Runs { results {
+  runId status startTime endTime repositoryOrigin { repositoryLocationName } tags { key value } } } } }"""
+
+
+def code_server(env: dict, name: str, port: int, log: Path) -> subprocess.Popen:
+    """A feed's code location: `dagster api grpc` on the one Definitions, with that feed's settings."""
+    dagster = Path(sys.executable).with_name("dagster")
+    return subprocess.Popen([str(dagster), "api", "grpc", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+                             "-p", str(port), "--location-name", name],
+                            cwd=CHECKOUT, env=env, stdin=subprocess.DEVNULL, stdout=open(log, "wb"),
+                            stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def built_at(warehouse: str):
+    """When the marts of a warehouse were built last (data_quality.snapshot_info)."""
+    with duckdb.connect(warehouse, read_only=True) as con:
+        return con.execute("SELECT built_at FROM data_quality.snapshot_info").fetchone()[0]
+
+
+def wait_runs(server: DagsterDev, ids: list[str], timeout_s: float) -> list[dict]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        runs = server.gql(RUNS, {"ids": ids})["runsOrError"]["results"]
+        if len(runs) == len(ids) and all(r["status"] in ("SUCCESS", "FAILURE", "CANCELED") for r in runs):
+            return runs
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"runs not done after {timeout_s:.0f} s: {runs}\n{server.log_tail()}")
+        time.sleep(2)
+
+
+@pytest.mark.slow
+def test_two_feeds_as_code_locations_run_at_once_and_each_one_queues(tmp_path, postgres_url):
+    """One Dagster instance on PostgreSQL (deploy/dagster.yaml) and two code locations, one per feed (a `dagster api
+    grpc` server each, with the feed's own warehouse file), as README "From one machine to a team" describes; the
+    daemon of `dagster dev` launches what the UI launches. Feed A's `marts_only` twice and feed B's once, launched
+    together: B runs while A's first run runs (another `hoso/writer`), A's second run waits for A's first (the same
+    one: the queue's limit, not the warehouse lock), and all three succeed, each writing its own feed's warehouse."""
+    storage = new_database_url(postgres_url, "feeds")
+    feeds = {}
+    for name in ("feed_a", "feed_b"):
+        env = hoso_env(tmp_path / name, landing=tmp_path / name / "landing") | {
+            "HOSO_DAGSTER_PG_URL": storage, "HOSO_DEMO": "1", "PYTHONUNBUFFERED": "1",
+            "DAGSTER_HOME": str(tmp_path / "dagster_home")}
+        env.pop("HOSO_PII_KEY")  # the UI's runs pseudonymise with the demo key (HOSO_DEMO)
+        feeds[name] = env
+    # Feed A's warehouse from the fixture world; feed B's a copy of it at its own path.
+    shutil.copytree(FIXTURE_LANDING, tmp_path / "feed_a" / "landing")
+    shutil.copytree(FIXTURE_LANDING, tmp_path / "feed_b" / "landing")
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copyfile(DEPLOY_YAML, home / "dagster.yaml")
+    res = hoso(feeds["feed_a"] | {"HOSO_PII_KEY": "feeds-test-key-0123456789"}, "--quiet", "run")
+    assert res.returncode == 0, res.stderr
+    shutil.copyfile(feeds["feed_a"]["HOSO_WAREHOUSE_DB"], feeds["feed_b"]["HOSO_WAREHOUSE_DB"])
+    before = built_at(feeds["feed_a"]["HOSO_WAREHOUSE_DB"])
+    time.sleep(1.1)  # built_at has whole seconds
+
+    ports = {name: free_port() for name in feeds}
+    workspace = tmp_path / "workspace.yaml"
+    workspace.write_text("load_from:\n" + "".join(
+        f"  - grpc_server: {{host: 127.0.0.1, port: {ports[n]}, location_name: {n}}}\n" for n in feeds))
+    servers = [code_server(feeds[n], n, ports[n], tmp_path / f"{n}.log") for n in feeds]
+    dev_env = hoso_env(tmp_path / "dev") | {"HOSO_DAGSTER_PG_URL": storage, "DAGSTER_HOME": str(home)}
+    dev = DagsterDev(dev_env, tmp_path / "dagster_dev.log", free_port(), workspace=workspace)
+    try:
+        dev.wait_ready()
+        ids = []
+        for name in ("feed_a", "feed_a", "feed_b"):
+            launched = dev.gql(LAUNCH_RUN, {"params": {"selector": {
+                "repositoryLocationName": name, "repositoryName": "__repository__", "jobName": "marts_only"},
+                "runConfigData": {}}})["launchRun"]
+            assert launched["__typename"] == "LaunchRunSuccess", launched
+            ids.append(launched["run"]["runId"])
+        runs = {r["runId"]: r for r in wait_runs(dev, ids, timeout_s=900)}
+    finally:
+        dev.stop()
+        for proc in servers:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)
+    a1, a2, b1 = (runs[i] for i in ids)
+    assert [r["status"] for r in (a1, a2, b1)] == ["SUCCESS"] * 3, (runs, dev.log_tail())
+    assert [r["repositoryOrigin"]["repositoryLocationName"] for r in (a1, a2, b1)] == ["feed_a", "feed_a", "feed_b"]
+    writers = [{t["key"]: t["value"] for t in r["tags"]}["hoso/writer"] for r in (a1, a2, b1)]
+    assert writers == [str(Path(feeds[n]["HOSO_WAREHOUSE_DB"]).resolve()) for n in ("feed_a", "feed_a", "feed_b")]
+    assert a2["startTime"] >= a1["endTime"], (a1, a2)  # the same feed: one after the other
+    assert b1["startTime"] < a1["endTime"] and a1["startTime"] < b1["endTime"], (a1, b1)  # two feeds: at once
+    for name in feeds:  # each feed's runs rebuilt its own warehouse's marts
+        assert built_at(feeds[name]["HOSO_WAREHOUSE_DB"]) > before, name

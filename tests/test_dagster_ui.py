@@ -74,14 +74,14 @@ def _default_sigint() -> None:
 class DagsterDev:
     """`dagster dev` in its own process group; stop() TERMs the group, then KILLs what is left."""
 
-    def __init__(self, env: dict, log_path: Path, port: int):
+    def __init__(self, env: dict, log_path: Path, port: int, workspace: Path = CHECKOUT / "workspace.yaml"):
         self.port = port
         self.base = f"http://127.0.0.1:{port}"
         self._log = open(log_path, "wb")
         dagster = Path(sys.executable).with_name("dagster")
         cmd = [str(dagster)] if dagster.exists() else [sys.executable, "-m", "dagster"]
         self.proc = subprocess.Popen(
-            [*cmd, "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(CHECKOUT / "workspace.yaml")],
+            [*cmd, "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(workspace)],
             cwd=CHECKOUT, env=env, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
             preexec_fn=_default_sigint, start_new_session=True)
         self.log_path = log_path
