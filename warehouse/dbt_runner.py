@@ -173,9 +173,7 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
                         target_path=tmp)
                 # The states parsed from the project before are dropped (dbt would re-parse their changed files).
                 shutil.rmtree(PARSE_STATES_DIR, ignore_errors=True)
-                keep_parse_state(tmp, database or os.environ.get(WAREHOUSE_ENV) or ":memory:", MartParams(),
-                                 check_manifest=False)
-                # partial_parse.msgpack first: dagster-dbt copies it into a run's target folder that has none.
+                # partial_parse.msgpack first: prime_parse_state copies it into a run's target folder that has none.
                 for name in ("partial_parse.msgpack", "manifest.json"):
                     if (tmp / name).exists():
                         os.replace(tmp / name, TARGET_DIR / name)
@@ -198,21 +196,28 @@ def parse_state_path(database: Path | str, params: MartParams | None) -> Path:
 
 
 def prime_parse_state(target: Path, database: Path | str, params: MartParams | None) -> None:
-    """Put the kept parse state of this profile and these vars into a run's target folder (dbt reads it there), when
-    there is one and the manifest is current. Without one dagster-dbt or run_dbt copies the project's (the manifest's
-    parse), which dbt reuses if it matches."""
-    state = parse_state_path(database, params)
-    if state.exists() and manifest_is_current() and not (target / "partial_parse.msgpack").exists():
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(state, target / "partial_parse.msgpack")
+    """Put a parse state into a run's target folder (dbt reads it there) unless it has one: the one kept for this
+    profile and these vars while the manifest is current, else the project's (the manifest's parse), which dbt
+    reuses if it matches. dagster-dbt then leaves the folder's state as it is."""
+    if (target / "partial_parse.msgpack").exists():
+        return
+    candidates = [TARGET_DIR / "partial_parse.msgpack"]
+    if manifest_is_current():
+        candidates.insert(0, parse_state_path(database, params))
+    target.mkdir(parents=True, exist_ok=True)
+    for state in candidates:
+        try:
+            shutil.copyfile(state, target / "partial_parse.msgpack")
+            return
+        except FileNotFoundError:  # none kept yet, or removed by another process keeping its own
+            continue
 
 
-def keep_parse_state(target: Path, database: Path | str, params: MartParams | None,
-                     check_manifest: bool = True) -> None:
+def keep_parse_state(target: Path, database: Path | str, params: MartParams | None) -> None:
     """Keep the parse state of a finished run for the next run with the same profile and vars (only while the
     manifest is current); the PARSE_STATES_KEPT used last are kept."""
     state = target / "partial_parse.msgpack"
-    if not state.exists() or (check_manifest and not manifest_is_current()):
+    if not state.exists() or not manifest_is_current():
         return
     PARSE_STATES_DIR.mkdir(parents=True, exist_ok=True)
     out = parse_state_path(database, params)
@@ -241,10 +246,6 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
     With params, they are passed as --vars. Artifacts go to target_path (a new folder of its own by default)."""
     target = target_path or new_target_path(args[0])
     prime_parse_state(target, database, params)
-    if (TARGET_DIR / "partial_parse.msgpack").exists() and not (target / "partial_parse.msgpack").exists():
-        # dbt reuses the project's parse when vars and profile are the same (as dagster-dbt does it).
-        target.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(TARGET_DIR / "partial_parse.msgpack", target / "partial_parse.msgpack")
     cmd = [launcher(), *args]
     if params is not None:
         cmd += ["--vars", json.dumps(params.dbt_vars())]
