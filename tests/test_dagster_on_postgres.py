@@ -137,8 +137,6 @@ def test_a_storage_that_cannot_be_opened_is_one_line(tmp_path):
     assert not (tmp_path / "warehouse.duckdb").exists()  # nothing was started
 
 
-# The backfill's runs go through the queue one by one (reference, days, load, marts...): ~4 min on a busy 2-core CI.
-BACKFILL_TIMEOUT_S = 1200
 LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionBackfill(backfillParams: $params) {
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 
@@ -167,7 +165,7 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
         launched = server.gql(LAUNCH_BACKFILL, {"params": {
             "assetSelection": [{"path": k} for k in keys], "partitionNames": days}})["launchPartitionBackfill"]
         assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        bf = wait_backfill(server, launched["backfillId"], timeout_s=BACKFILL_TIMEOUT_S)
+        bf = wait_backfill(server, launched["backfillId"])
     finally:
         server.stop()
     assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), bf
@@ -197,10 +195,11 @@ RUNS = """query($ids: [String!]) { runsOrError(filter: { runIds: $ids }) { ... o
 def code_server(env: dict, name: str, port: int, log: Path) -> subprocess.Popen:
     """A feed's code location: `dagster api grpc` on the one Definitions, with that feed's settings."""
     dagster = Path(sys.executable).with_name("dagster")
-    return subprocess.Popen([str(dagster), "api", "grpc", "-m", "pipelines.definitions", "-h", "127.0.0.1",
-                             "-p", str(port), "--location-name", name],
-                            cwd=CHECKOUT, env=env, stdin=subprocess.DEVNULL, stdout=open(log, "wb"),
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "wb") as out:  # the server writes into its own copy of the handle; ours is closed at once
+        return subprocess.Popen([str(dagster), "api", "grpc", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+                                 "-p", str(port), "--location-name", name],
+                                cwd=CHECKOUT, env=env, stdin=subprocess.DEVNULL, stdout=out,
+                                stderr=subprocess.STDOUT, start_new_session=True)
 
 
 def built_at(warehouse: str):
