@@ -202,6 +202,24 @@ def code_server(env: dict, name: str, port: int, log: Path) -> subprocess.Popen:
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
 
+def wait_serving(server: subprocess.Popen, port: int, log: Path, timeout_s: float = 180.0) -> None:
+    """Until the code server answers Dagster's gRPC health check: `dagster dev` started before it would load the
+    location as an error (seen on a busy CI machine, where a code server took 5 s to start)."""
+    dagster = Path(sys.executable).with_name("dagster")
+    deadline = time.monotonic() + timeout_s
+    while True:
+        if server.poll() is not None:
+            raise RuntimeError(f"code server on port {port} exited ({server.returncode}):\n{log.read_text()[-4000:]}")
+        check = subprocess.run([str(dagster), "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(port)],
+                               cwd=CHECKOUT, capture_output=True, text=True)
+        if check.returncode == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"code server on port {port} not serving after {timeout_s:.0f} s:\n"
+                               f"{log.read_text()[-4000:]}")
+        time.sleep(1)
+
+
 def built_at(warehouse: str):
     """When the marts of a warehouse were built last (data_quality.snapshot_info)."""
     with duckdb.connect(warehouse, read_only=True) as con:
@@ -251,9 +269,12 @@ def test_two_feeds_as_code_locations_run_at_once_and_each_one_queues(tmp_path, p
     workspace.write_text("load_from:\n" + "".join(
         f"  - grpc_server: {{host: 127.0.0.1, port: {ports[n]}, location_name: {n}}}\n" for n in feeds))
     servers = [code_server(feeds[n], n, ports[n], tmp_path / f"{n}.log") for n in feeds]
-    dev_env = hoso_env(tmp_path / "dev") | {"HOSO_DAGSTER_PG_URL": storage, "DAGSTER_HOME": str(home)}
-    dev = DagsterDev(dev_env, tmp_path / "dagster_dev.log", free_port(), workspace=workspace)
+    dev = None
     try:
+        for name, server in zip(feeds, servers):
+            wait_serving(server, ports[name], tmp_path / f"{name}.log")
+        dev_env = hoso_env(tmp_path / "dev") | {"HOSO_DAGSTER_PG_URL": storage, "DAGSTER_HOME": str(home)}
+        dev = DagsterDev(dev_env, tmp_path / "dagster_dev.log", free_port(), workspace=workspace)
         dev.wait_ready()
         ids = []
         for name in ("feed_a", "feed_a", "feed_b"):
@@ -264,7 +285,8 @@ def test_two_feeds_as_code_locations_run_at_once_and_each_one_queues(tmp_path, p
             ids.append(launched["run"]["runId"])
         runs = {r["runId"]: r for r in wait_runs(dev, ids, timeout_s=900)}
     finally:
-        dev.stop()
+        if dev is not None:
+            dev.stop()
         for proc in servers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)
