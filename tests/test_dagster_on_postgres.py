@@ -30,6 +30,7 @@ from test_cli import CHECKOUT, FIXTURE_LANDING, hoso, hoso_env
 from test_dagster_ui import DagsterDev, wait_backfill
 
 DEPLOY_YAML = CHECKOUT / "deploy" / "dagster.yaml"
+DAGSTER = Path(sys.executable).with_name("dagster")  # the environment's dagster command
 # What deploy/dagster.yaml sets for the queue, written out here rather than read back from it.
 MAX_CONCURRENT_RUNS = 4
 WRITER_LIMIT = [{"key": "hoso/writer", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
@@ -194,9 +195,8 @@ RUNS = """query($ids: [String!]) { runsOrError(filter: { runIds: $ids }) { ... o
 
 def code_server(env: dict, name: str, port: int, log: Path) -> subprocess.Popen:
     """A feed's code location: `dagster api grpc` on the one Definitions, with that feed's settings."""
-    dagster = Path(sys.executable).with_name("dagster")
     with open(log, "wb") as out:  # the server writes into its own copy of the handle; ours is closed at once
-        return subprocess.Popen([str(dagster), "api", "grpc", "-m", "pipelines.definitions", "-h", "127.0.0.1",
+        return subprocess.Popen([str(DAGSTER), "api", "grpc", "-m", "pipelines.definitions", "-h", "127.0.0.1",
                                  "-p", str(port), "--location-name", name],
                                 cwd=CHECKOUT, env=env, stdin=subprocess.DEVNULL, stdout=out,
                                 stderr=subprocess.STDOUT, start_new_session=True)
@@ -204,13 +204,12 @@ def code_server(env: dict, name: str, port: int, log: Path) -> subprocess.Popen:
 
 def wait_serving(server: subprocess.Popen, port: int, log: Path, timeout_s: float = 180.0) -> None:
     """Until the code server answers Dagster's gRPC health check: `dagster dev` started before it would load the
-    location as an error (seen on a busy CI machine, where a code server took 5 s to start)."""
-    dagster = Path(sys.executable).with_name("dagster")
+    location as an error (seen in a fresh-clone rehearsal on a busy machine: a code server took 5 s to start)."""
     deadline = time.monotonic() + timeout_s
     while True:
         if server.poll() is not None:
             raise RuntimeError(f"code server on port {port} exited ({server.returncode}):\n{log.read_text()[-4000:]}")
-        check = subprocess.run([str(dagster), "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(port)],
+        check = subprocess.run([str(DAGSTER), "api", "grpc-health-check", "-h", "127.0.0.1", "-p", str(port)],
                                cwd=CHECKOUT, capture_output=True, text=True)
         if check.returncode == 0:
             return
