@@ -4,6 +4,10 @@
 temporary directory, listening on 127.0.0.1 on a free port, with one empty database; yields its
 `postgresql+psycopg2://postgres@127.0.0.1:<port>/<db>` URL and stops the server and removes the directory after the
 session, whatever the tests did. Import it into a test module: `from services import postgres_url  # noqa: F401`.
+
+`redis_url` (session fixture): a Redis server of the Debian package `redis-server`, likewise: a fresh temporary
+directory, 127.0.0.1 on a free port, nothing saved to disk; yields its `redis://127.0.0.1:<port>` URL (a database
+number goes after it) and stops the server after the session.
 """
 
 from __future__ import annotations
@@ -30,6 +34,11 @@ DATABASE = "hoso_dagster"
 BIN_GLOB = "/usr/lib/postgresql/*/bin"
 MISSING = ("PostgreSQL is not installed (no initdb and pg_ctl in /usr/lib/postgresql/*/bin): install the Debian "
            "package `postgresql` (apt-get install -y --no-install-recommends postgresql); CI installs it")
+
+
+REDIS_SERVER = "/usr/bin/redis-server"
+REDIS_MISSING = (f"Redis is not installed (no {REDIS_SERVER}): install the Debian package `redis-server` "
+                 "(apt-get install -y --no-install-recommends redis-server); CI installs it")
 
 
 def postgres_bin() -> Path | None:
@@ -139,3 +148,48 @@ def new_database_url(url: str, prefix: str) -> str:
 def new_database(url: str, prefix: str = "lake") -> str:
     """A new database on the server of `url` (e.g. one lake's catalog); its libpq connection string."""
     return libpq(new_database_url(url, prefix))
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    if not Path(REDIS_SERVER).is_file():
+        pytest.fail(REDIS_MISSING, pytrace=False)  # not a skip, as for PostgreSQL
+    with running_redis() as url:
+        yield url
+
+
+def redis_ping(port: int) -> bool:
+    """The server answers PING (Redis's inline protocol: no client library needed)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"PING\r\n")
+            return s.recv(64).startswith(b"+PONG")
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def running_redis() -> Iterator[str]:
+    """A throw-away Redis server: its URL while the block runs, stopped and its directory removed after it."""
+    root = Path(tempfile.mkdtemp(prefix="hoso-redis-"))
+    port = free_port()
+    # No snapshot, no append-only file: a throw-away broker; only 127.0.0.1.
+    proc = subprocess.Popen([REDIS_SERVER, "--bind", "127.0.0.1", "--port", str(port), "--dir", str(root),
+                             "--save", "", "--appendonly", "no", "--logfile", str(root / "server.log")],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while not redis_ping(port):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                log = (root / "server.log").read_text(errors="replace")[-3000:] if (root / "server.log").exists() else ""
+                raise RuntimeError(f"redis-server did not answer on port {port} (exit {proc.poll()}):\n{log}")
+            time.sleep(0.1)
+        yield f"redis://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        shutil.rmtree(root, ignore_errors=True)

@@ -142,6 +142,25 @@ LAUNCH_BACKFILL = """mutation($params: LaunchBackfillParams!) { launchPartitionB
   __typename ... on LaunchBackfillSuccess { backfillId } ... on PythonError { message } } }"""
 
 
+def launch_backfill_of_every_asset(server: DagsterDev, days: list[str]) -> str:
+    """A backfill of every asset over these days, launched as the UI launches one; its id."""
+    keys = [n["assetKey"]["path"] for n in server.gql("{ assetNodes { assetKey { path } } }")["assetNodes"]
+            if n["assetKey"]["path"] != ["ref", "code_labels"]]  # drawn, written by no asset of ours
+    launched = server.gql(LAUNCH_BACKFILL, {"params": {
+        "assetSelection": [{"path": k} for k in keys], "partitionNames": days}})["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    return launched["backfillId"]
+
+
+def assert_world_online_ratio(landing: Path, analytics_db: str) -> None:
+    """The snapshot's province-wide online ratio is the generated world's (its manifest, the ground truth)."""
+    manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
+    want = manifest["clean_universe"]["40"]["all"]
+    with duckdb.connect(analytics_db, read_only=True) as con:
+        assert con.execute("SELECT received, online FROM marts.online_ratio_by_level "
+                           "WHERE level_key = 'province_wide'").fetchone() == (want["received"], want["online"])
+
+
 @pytest.mark.slow
 def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres_url):
     """`dagster dev` (webserver and daemon) with deploy/dagster.yaml: a backfill of every asset over the days of a
@@ -161,12 +180,8 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
     server = DagsterDev(env, tmp_path / "dagster_dev.log", free_port())
     try:
         server.wait_ready()
-        keys = [n["assetKey"]["path"] for n in server.gql("{ assetNodes { assetKey { path } } }")["assetNodes"]
-                if n["assetKey"]["path"] != ["ref", "code_labels"]]  # drawn, written by no asset of ours
-        launched = server.gql(LAUNCH_BACKFILL, {"params": {
-            "assetSelection": [{"path": k} for k in keys], "partitionNames": days}})["launchPartitionBackfill"]
-        assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        bf = wait_backfill(server, launched["backfillId"])
+        backfill_id = launch_backfill_of_every_asset(server, days)
+        bf = wait_backfill(server, backfill_id)
     finally:
         server.stop()
     assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), bf
@@ -174,17 +189,13 @@ def test_a_backfill_run_by_the_daemon_completes_on_postgresql(tmp_path, postgres
 
     # In PostgreSQL: the backfill, its runs (tagged with it) and their materializations; nothing in SQLite.
     assert query(storage, "SELECT status FROM bulk_actions WHERE key = :k",
-                 k=launched["backfillId"]) == [("COMPLETED_SUCCESS",)]
-    runs = runs_by_tag(storage, "dagster/backfill", launched["backfillId"])
+                 k=backfill_id) == [("COMPLETED_SUCCESS",)]
+    runs = runs_by_tag(storage, "dagster/backfill", backfill_id)
     assert sorted(r for r, _ in runs) == sorted(r["runId"] for r in bf["runs"]), runs
     assert {("marts", "online_ratio_by_level"), ("analytics", "snapshot")} <= \
         set().union(*(materialized(storage, r) for r, _ in runs))
     assert not list(home.rglob("*.db")), sorted(home.rglob("*.db"))
-    manifest = json.loads((landing / "manifest.json").read_text(encoding="utf-8"))
-    want = manifest["clean_universe"]["40"]["all"]
-    with duckdb.connect(env["HOSO_ANALYTICS_DB"], read_only=True) as con:
-        assert con.execute("SELECT received, online FROM marts.online_ratio_by_level "
-                           "WHERE level_key = 'province_wide'").fetchone() == (want["received"], want["online"])
+    assert_world_online_ratio(landing, env["HOSO_ANALYTICS_DB"])
 
 
 LAUNCH_RUN = """mutation($params: ExecutionParams!) { launchRun(executionParams: $params) {
