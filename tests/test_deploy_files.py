@@ -1,0 +1,58 @@
+"""The deployment descriptions agree with each other (README "From one machine to a team"): the run queue's limits
+are the same in deploy/dagster.yaml and in the Kubernetes values (deploy/k8s/values.yaml, in the Helm chart's
+spelling); the Celery run launcher and the Celery workers read the broker and backend from the same settings; the
+Celery block appended to deploy/dagster.yaml, as the README says, adds the launcher and changes nothing else.
+What each description does at run time is proven elsewhere: tests/test_dagster_on_postgres.py (the instance file)
+and tests/test_dagster_on_celery.py (the Celery run launcher and a worker); no cluster runs here."""
+
+from pathlib import Path
+
+import yaml
+
+from test_cli import CHECKOUT
+
+DEPLOY = CHECKOUT / "deploy"
+
+
+def load(path: Path) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def test_the_kubernetes_queue_is_the_instance_files_queue():
+    queue = load(DEPLOY / "dagster.yaml")["run_coordinator"]
+    assert queue["class"] == "QueuedRunCoordinator"
+    k8s = load(DEPLOY / "k8s" / "values.yaml")["dagsterDaemon"]["runCoordinator"]
+    assert k8s["enabled"] is True and k8s["type"] == "QueuedRunCoordinator"
+    limits = k8s["config"]["queuedRunCoordinator"]
+    assert limits["maxConcurrentRuns"] == queue["config"]["max_concurrent_runs"]
+    assert limits["tagConcurrencyLimits"] == queue["config"]["tag_concurrency_limits"]
+
+
+def test_the_kubernetes_code_location_and_runs_share_the_settings_and_the_volume():
+    values = load(DEPLOY / "k8s" / "values.yaml")
+    (location,) = values["dagster-user-deployments"]["deployments"]
+    assert location["dagsterApiGrpcArgs"] == ["-m", "pipelines.definitions"]  # the module workspace.yaml loads
+    runs = values["runLauncher"]["config"]["k8sRunLauncher"]
+    assert values["runLauncher"]["type"] == "K8sRunLauncher"
+    for key in ("envSecrets", "volumes", "volumeMounts"):
+        assert runs[key] == location[key], key
+
+
+def test_the_celery_launcher_and_workers_read_the_same_settings():
+    launcher = load(DEPLOY / "celery" / "run_launcher.yaml")["run_launcher"]
+    assert (launcher["module"], launcher["class"]) == ("dagster_celery.launcher", "CeleryRunLauncher")
+    worker = load(DEPLOY / "celery" / "worker.yaml")["execution"]["config"]
+    for key in ("broker", "backend"):
+        assert launcher["config"][key] == worker[key], key
+    assert {launcher["config"][k]["env"] for k in ("broker", "backend")} == {"HOSO_CELERY_BROKER",
+                                                                             "HOSO_CELERY_BACKEND"}
+
+
+def test_the_celery_block_appended_to_the_instance_file_repeats_no_setting():
+    """Appended as the README says, the block adds `run_launcher` and changes nothing of deploy/dagster.yaml (YAML
+    would let a repeated key silently win). tests/test_dagster_on_celery.py runs a daemon on the combined file."""
+    text = (DEPLOY / "dagster.yaml").read_text(encoding="utf-8") + "\n" + \
+        (DEPLOY / "celery" / "run_launcher.yaml").read_text(encoding="utf-8")
+    base, block = load(DEPLOY / "dagster.yaml"), load(DEPLOY / "celery" / "run_launcher.yaml")
+    assert set(block) == {"run_launcher"} and "run_launcher" not in base
+    assert yaml.safe_load(text) == base | block
