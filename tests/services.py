@@ -181,7 +181,8 @@ def running_redis() -> Iterator[str]:
         deadline = time.monotonic() + 30
         while not redis_ping(port):
             if proc.poll() is not None or time.monotonic() > deadline:
-                log = (root / "server.log").read_text(errors="replace")[-3000:] if (root / "server.log").exists() else ""
+                log_file = root / "server.log"
+                log = log_file.read_text(errors="replace")[-3000:] if log_file.exists() else ""
                 raise RuntimeError(f"redis-server did not answer on port {port} (exit {proc.poll()}):\n{log}")
             time.sleep(0.1)
         yield f"redis://127.0.0.1:{port}"

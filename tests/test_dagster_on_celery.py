@@ -1,9 +1,10 @@
 """Runs on plain VMs, as deploy/celery/ describes them for a team: the Dagster instance of deploy/dagster.yaml
 (PostgreSQL storage, the run queue) with the Celery run launcher of deploy/celery/run_launcher.yaml, a real Redis
-(Debian's `redis-server`, tests/services.py) as broker and result backend, and a worker started as a worker VM
-starts it (`dagster-celery worker start` with deploy/celery/worker.yaml). The daemon of `dagster dev` takes the runs
-of a backfill off the queue and hands them to Celery; the worker runs them; the warehouse ends with the world's exact
-figures. Without Redis or PostgreSQL the test fails saying which Debian package to install (CI installs both)."""
+(Debian's `redis-server`, tests/services.py) as broker and result backend, and a worker started as a worker VM starts it
+(`dagster-celery worker start` with deploy/celery/worker.yaml). The daemon of `dagster dev` takes the runs of a backfill
+off the queue and hands them to Celery; the worker runs them; the warehouse ends with the world's exact figures, and the
+steps' output is in the shared logs folder, where the webserver reads it. Without Redis or PostgreSQL the test fails
+saying which Debian package to install (CI installs both)."""
 
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ WORKER_YAML = CHECKOUT / "deploy" / "celery" / "worker.yaml"
 DAGSTER_CELERY = Path(sys.executable).with_name("dagster-celery")
 TASK_ID_TAG = "dagster-celery/task_id"  # set by the launcher on every run it hands to Celery
 WORKER_NAME = "vm1"
+CAPTURED_LOGS = "query($key: [String!]!) { capturedLogs(logKey: $key) { stdout stderr } }"
 
 
 def start_worker(env: dict, log: Path) -> subprocess.Popen:
@@ -66,7 +68,8 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
     storage = new_database_url(postgres_url, "celery")
     env = hoso_env(tmp_path, landing=landing) | {
         "HOSO_DAGSTER_PG_URL": storage, "HOSO_DEMO": "1", "PYTHONUNBUFFERED": "1",
-        "HOSO_CELERY_BROKER": f"{redis_url}/0", "HOSO_CELERY_BACKEND": f"{redis_url}/1"}
+        "HOSO_CELERY_BROKER": f"{redis_url}/0", "HOSO_CELERY_BACKEND": f"{redis_url}/1",
+        "HOSO_DAGSTER_LOGS": str(tmp_path / "shared" / "logs")}
     env.pop("HOSO_PII_KEY")  # the UI's runs pseudonymise with the demo key (HOSO_DEMO)
     home = Path(env["DAGSTER_HOME"])
     home.mkdir()
@@ -83,6 +86,11 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
         server.wait_ready()
         backfill_id = launch_backfill_of_every_asset(server, days)
         bf = wait_backfill(server, backfill_id)
+        # The steps' output, written by the worker into the shared folder, as the webserver serves it to the UI.
+        shown = {}
+        for err in sorted(Path(env["HOSO_DAGSTER_LOGS"]).rglob("*.err")):
+            key = list(err.relative_to(env["HOSO_DAGSTER_LOGS"]).with_suffix("").parts)
+            shown[tuple(key)] = server.gql(CAPTURED_LOGS, {"key": key})["capturedLogs"]["stderr"]
     finally:
         if server is not None:
             server.stop()
@@ -106,4 +114,8 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
                                 "'ENGINE_EVENT'", r=run_id)
         assert any("Celery task has been forwarded to the broker." in e for (e,) in events), run_id
 
+    for run_id, _ in runs:  # every run's steps logged into the shared folder, and the webserver reads them
+        logs = {key: text for key, text in shown.items() if key[0] == run_id}
+        assert logs and all("STEP_SUCCESS" in text for text in logs.values()), (run_id, shown.keys())
+    assert not list(home.rglob("*.err")), sorted(home.rglob("*.err"))  # none left in a machine's own DAGSTER_HOME
     assert_world_online_ratio(landing, env["HOSO_ANALYTICS_DB"])
