@@ -14,6 +14,7 @@ from assets.publish import report, snapshot
 from assets.reference import reference
 from assets.resources import PathsResource, WarehouseResource, dbt_resource
 from assets.settings import Settings
+from assets.upkeep import lake_upkeep
 from assets.validate import validated_exports
 from pipelines.jobs import build_jobs, build_lake_upkeep_job
 from pipelines.schedules import daily_after_cutoff, lake_upkeep_weekly
@@ -39,10 +40,10 @@ def build_resources(settings: Settings, allow_demo_key: bool = False) -> dict:
 
 def build_definitions(settings: Settings, allow_demo_key: bool = False) -> Definitions:
     """Assets, checks, jobs, sensor, schedules and resources over the files `settings` names; in lake mode
-    (HOSO_LAKE) also the lake's upkeep job and its weekly schedule."""
+    (HOSO_LAKE) also the lake's storage, its upkeep job and their weekly schedule."""
     lake = lake_mode()
     return Definitions(
-        assets=ASSETS,
+        assets=ASSETS + ([lake_upkeep] if lake else []),
         jobs=build_jobs(settings.warehouse_db) + ([build_lake_upkeep_job(settings.warehouse_db)] if lake else []),
         sensors=[landing_sensor],
         schedules=[daily_after_cutoff] + ([lake_upkeep_weekly] if lake else []),

@@ -4,14 +4,16 @@ at launch)."""
 
 from pathlib import Path
 
-from dagster import AssetSelection, define_asset_job, job
+from dagster import AssetSelection, define_asset_job
 
 from assets.marts import MARTS_KEYS
 from assets.publish import report, snapshot
-from assets.upkeep import lake_upkeep
+from assets.upkeep import LAKE_STORAGE
 from pipelines.tags import WRITER_TAG, writer_tag
 
 MARTS_AND_ANALYTICS = AssetSelection.assets(*MARTS_KEYS, snapshot, report)
+# Every asset but the lake's storage (lake mode), which only its own job materializes.
+WAREHOUSE = AssetSelection.all() - AssetSelection.groups("lake")
 
 
 def build_jobs(warehouse_db: Path) -> list:
@@ -19,7 +21,7 @@ def build_jobs(warehouse_db: Path) -> list:
     writer = writer_tag(warehouse_db)
     daily_sync = define_asset_job(
         "daily_sync",
-        selection=AssetSelection.all(),
+        selection=WAREHOUSE,
         description="Load the day's new exports (or a backfill range, as one run), rebuild the marts and publish. "
         "The landing sensor and the 16:30 schedule launch it; launch it yourself for a day from the Partitions "
         "tab.",
@@ -27,7 +29,7 @@ def build_jobs(warehouse_db: Path) -> list:
     )
     full_rebuild = define_asset_job(
         "full_rebuild",
-        selection=AssetSelection.all(),
+        selection=WAREHOUSE,
         description="Every asset over every partition: launch it as a backfill of all partitions (Partitions tab -> "
         "Launch backfill -> all), which runs as one run (the daily assets have a single-run backfill policy). It "
         "re-reads every landing file; files already recorded (same sha256) are skipped, so it re-syncs and rebuilds "
@@ -46,12 +48,12 @@ def build_jobs(warehouse_db: Path) -> list:
 
 
 def build_lake_upkeep_job(warehouse_db: Path):
-    """lake_upkeep (lake mode only), tagged as the warehouse's writer: it queues with the runs that load."""
-
-    @job(name="lake_upkeep", tags={WRITER_TAG: writer_tag(warehouse_db), "hoso/job": "lake_upkeep"},
-         description="Lake mode: the lake's upkeep (DuckLake's maintenance under the writer lock). The weekly "
-         "schedule runs it; set ops.lake_upkeep.config.keep in the Launchpad for another retention.")
-    def lake_upkeep_job():
-        lake_upkeep()
-
-    return lake_upkeep_job
+    """lake_upkeep (lake mode only): materializes the lake's storage; tagged as the warehouse's writer, it queues
+    with the runs that load."""
+    return define_asset_job(
+        "lake_upkeep",
+        selection=AssetSelection.assets(LAKE_STORAGE),
+        tags={WRITER_TAG: writer_tag(warehouse_db), "hoso/job": "lake_upkeep"},
+        description="Lake mode: the lake's upkeep (DuckLake's maintenance under the writer lock). The weekly "
+        "schedule runs it; set ops.lake_upkeep.config.keep in the Launchpad for another retention.",
+    )

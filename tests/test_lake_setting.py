@@ -11,6 +11,7 @@ import time
 import duckdb
 import pytest
 
+from assets.upkeep import LAKE_STORAGE
 from pipelines.definitions import build_definitions
 from services import libpq, postgres_url  # noqa: F401
 from test_cli import FIXTURE_LANDING, hoso, hoso_env, one_line_error
@@ -66,16 +67,26 @@ def test_lake_mode_outside_the_lake_environment_stops_with_one_line(tmp_path) ->
                     "the lake environment (requirements-lake.lock, DuckDB 1.5.5), e.g. ./dev lake run"), line
 
 
-def test_the_lake_upkeep_job_and_its_schedule_exist_in_lake_mode_only(tmp_path, monkeypatch) -> None:
+def test_the_lake_storage_its_job_and_its_schedule_exist_in_lake_mode_only(tmp_path, monkeypatch) -> None:
+    """The lake's storage is an asset of lake mode only, materialized by its own job alone: the jobs that load
+    select every other asset, as they do without a lake."""
     settings = make_settings(tmp_path, FIXTURE_LANDING)
     monkeypatch.delenv(LAKE_ENV, raising=False)
     embedded = build_definitions(settings)
     assert [j.name for j in embedded.jobs] == ["daily_sync", "full_rebuild", "marts_only"]
     assert [s.name for s in embedded.schedules] == ["daily_after_cutoff"]
+    embedded_keys = {spec.key for spec in embedded.resolve_all_asset_specs()}
+    assert LAKE_STORAGE not in embedded_keys
     monkeypatch.setenv(LAKE_ENV, "ducklake:postgres:dbname=hoso")
     monkeypatch.setenv(LAKE_DATA_ENV, str(tmp_path / "lake-data"))
     lake = build_definitions(settings)
+    assert {spec.key for spec in lake.resolve_all_asset_specs()} == embedded_keys | {LAKE_STORAGE}
     upkeep = lake.resolve_job_def("lake_upkeep")
+    assert upkeep.asset_layer.selected_asset_keys == {LAKE_STORAGE}
+    for name in ("daily_sync", "full_rebuild"):
+        selected = lake.resolve_job_def(name).asset_layer.selected_asset_keys
+        assert selected == embedded.resolve_job_def(name).asset_layer.selected_asset_keys, name
+        assert LAKE_STORAGE not in selected, name
     assert upkeep.tags["hoso/writer"] == str(settings.warehouse_db.resolve())  # it queues with the loads
     weekly = next(s for s in lake.schedules if s.name == "lake_upkeep_weekly")
     assert (weekly.job_name, weekly.cron_schedule, weekly.execution_timezone) == \

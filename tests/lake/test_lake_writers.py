@@ -19,7 +19,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from dagster import DagsterInstance
 
+from assets.upkeep import LAKE_STORAGE
 from bench.lake import split_by_day
 from services import new_database, postgres_url  # noqa: F401
 from tests.lake.test_lake_mode import RUN_COLUMNS, fingerprints
@@ -208,6 +210,13 @@ def test_a_lake_worker_killed_at_each_point_then_the_next_run_completes(tmp_path
     # every table in one file at most: the loads' small files merged, the rows inlined in the catalog flushed to files
     assert after["data_files"] <= len(every_table), (before, after)
     assert len(on_disk) == after["data_files"] + after["delete_files"], (before, after, on_disk)
+    # Each run materialized the lake's storage asset; the last one's metadata is the lake's census after it.
+    with DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+        events = instance.fetch_materializations(LAKE_STORAGE, limit=10).records
+    assert len(events) == 3, events
+    metadata = events[0].asset_materialization.metadata
+    assert {k: metadata[f"after.{k}"].value for k in ("snapshots", "data_files", "delete_files")} == \
+        {k: after[k] for k in ("snapshots", "data_files", "delete_files")}, metadata
 
 
 def test_the_race_the_writer_lock_is_for(tmp_path: Path, postgres_url: str) -> None:  # noqa: F811
