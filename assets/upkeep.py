@@ -11,6 +11,7 @@ from warehouse.db import lake_setting
 from warehouse.lake import DEFAULT_KEEP, upkeep
 
 LAKE_STORAGE = AssetKey(["lake", "storage"])
+LAKE_GROUP = "lake"  # its group, which the loading jobs leave out (pipelines/jobs.py)
 
 
 class UpkeepConfig(Config):
@@ -20,7 +21,8 @@ class UpkeepConfig(Config):
 # A multi_asset for its op's name: the Launchpad's config stays `ops.lake_upkeep.config.keep`.
 @multi_asset(
     name="lake_upkeep",
-    specs=[AssetSpec(LAKE_STORAGE, group_name="lake", kinds={"ducklake", "parquet"}, owners=["team:data-engineering"],
+    specs=[AssetSpec(LAKE_STORAGE, group_name=LAKE_GROUP, kinds={"ducklake", "parquet"},
+                     owners=["team:data-engineering"],
                      description="The lake's Parquet files and snapshots. Materializing it merges the small files, "
                      "rewrites files with many deleted rows, expires snapshots older than `keep` and deletes the files "
                      "nothing has needed for `keep` (orphans of writers that died included). Metadata: the lake's "
