@@ -23,16 +23,15 @@ from samples.generate import generate_world
 from services import free_port, new_database_url, postgres_url, redis_url  # noqa: F401  (the fixtures)
 from test_cli import CHECKOUT, hoso_env
 from test_dagster_on_postgres import (
-    DEPLOY_YAML,
     assert_world_online_ratio,
     launch_backfill_of_every_asset,
     query,
+    run_tags,
     runs_by_tag,
 )
 from test_dagster_ui import DagsterDev, wait_backfill
+from test_deploy_files import WORKER_YAML, celery_instance_text
 
-RUN_LAUNCHER_YAML = CHECKOUT / "deploy" / "celery" / "run_launcher.yaml"
-WORKER_YAML = CHECKOUT / "deploy" / "celery" / "worker.yaml"
 DAGSTER_CELERY = Path(sys.executable).with_name("dagster-celery")
 TASK_ID_TAG = "dagster-celery/task_id"  # set by the launcher on every run it hands to Celery
 WORKER_NAME = "vm1"
@@ -73,9 +72,7 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
     env.pop("HOSO_PII_KEY")  # the UI's runs pseudonymise with the demo key (HOSO_DEMO)
     home = Path(env["DAGSTER_HOME"])
     home.mkdir()
-    # As the README says: the team's instance file, then the launcher's block.
-    (home / "dagster.yaml").write_text(DEPLOY_YAML.read_text(encoding="utf-8") + "\n" +
-                                       RUN_LAUNCHER_YAML.read_text(encoding="utf-8"), encoding="utf-8")
+    (home / "dagster.yaml").write_text(celery_instance_text(), encoding="utf-8")
     days = sorted(landing_days(landing))
     worker_log = tmp_path / "celery_worker.log"
     worker = start_worker(env, worker_log)
@@ -101,11 +98,12 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
     assert bf["status"] in ("COMPLETED", "COMPLETED_SUCCESS"), (bf, log[-4000:])
     assert bf["runs"] and all(r["status"] == "SUCCESS" for r in bf["runs"]), (bf["runs"], log[-4000:])
 
-    # Every run of the backfill went through Celery and was run by the worker, none by the daemon's machine.
+    # Every run of the backfill went through Celery and was run by the worker, none by the daemon's machine; its
+    # steps logged into the shared folder, and the webserver reads them.
     runs = runs_by_tag(storage, "dagster/backfill", backfill_id)
     assert sorted(r for r, _ in runs) == sorted(r["runId"] for r in bf["runs"]), runs
     for run_id, _ in runs:
-        tags = dict(query(storage, "SELECT key, value FROM run_tags WHERE run_id = :r", r=run_id))
+        tags = run_tags(storage, run_id)
         task_id = tags.get(TASK_ID_TAG)
         assert task_id, (run_id, tags)
         assert f"Task execute_job[{task_id}] received" in log and f"Task execute_job[{task_id}] succeeded" in log, \
@@ -113,8 +111,6 @@ def test_a_backfill_runs_on_a_celery_worker(tmp_path, postgres_url, redis_url):
         events = query(storage, "SELECT event FROM event_logs WHERE run_id = :r AND dagster_event_type = "
                                 "'ENGINE_EVENT'", r=run_id)
         assert any("Celery task has been forwarded to the broker." in e for (e,) in events), run_id
-
-    for run_id, _ in runs:  # every run's steps logged into the shared folder, and the webserver reads them
         logs = {key: text for key, text in shown.items() if key[0] == run_id}
         assert logs and all("STEP_SUCCESS" in text for text in logs.values()), (run_id, shown.keys())
     assert not list(home.rglob("*.err")), sorted(home.rglob("*.err"))  # none left in a machine's own DAGSTER_HOME

@@ -51,6 +51,10 @@ def runs_by_tag(url: str, key: str, value: str) -> list[tuple[str, str]]:
                       "WHERE t.key = :key AND t.value = :value ORDER BY r.id", key=key, value=value)
 
 
+def run_tags(url: str, run_id: str) -> dict[str, str]:
+    return dict(query(url, "SELECT key, value FROM run_tags WHERE run_id = :r", r=run_id))
+
+
 def materialized(url: str, run_id: str) -> set[tuple[str, ...]]:
     rows = query(url, "SELECT DISTINCT asset_key FROM event_logs "
                       "WHERE run_id = :run_id AND dagster_event_type = 'ASSET_MATERIALIZATION'", run_id=run_id)
@@ -70,8 +74,7 @@ def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, post
     # `hoso run` is two runs (cli/run.py): the days, then the warehouse; one invocation tag
     runs = runs_by_tag(postgres_url, "hoso/command", "run")
     assert [status for _, status in runs] == ["SUCCESS", "SUCCESS"], runs
-    days_tags, tags = (dict(query(postgres_url, "SELECT key, value FROM run_tags WHERE run_id = :r", r=r))
-                       for r, _ in runs)
+    days_tags, tags = (run_tags(postgres_url, r) for r, _ in runs)
     assert days_tags["hoso/part"] == "1/2 days" and "dagster/asset_partition_range_start" in days_tags, days_tags
     assert tags["hoso/part"] == "2/2 warehouse" and tags["hoso/invocation"] == days_tags["hoso/invocation"], tags
     writer = str(Path(env["HOSO_WAREHOUSE_DB"]).resolve())  # the file the runs write: the queue's unit

@@ -12,10 +12,18 @@ import yaml
 from test_cli import CHECKOUT
 
 DEPLOY = CHECKOUT / "deploy"
+RUN_LAUNCHER_YAML = DEPLOY / "celery" / "run_launcher.yaml"
+WORKER_YAML = DEPLOY / "celery" / "worker.yaml"
 
 
 def load(path: Path) -> dict:
     return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def celery_instance_text() -> str:
+    """$DAGSTER_HOME/dagster.yaml on the machines of a Celery deployment, as README says to write it: the team's
+    instance file, then the launcher's block."""
+    return (DEPLOY / "dagster.yaml").read_text(encoding="utf-8") + "\n" + RUN_LAUNCHER_YAML.read_text(encoding="utf-8")
 
 
 def test_the_kubernetes_queue_is_the_instance_files_queue():
@@ -42,14 +50,14 @@ def test_the_kubernetes_code_location_runs_and_webserver_share_the_settings_and_
     logs = values["computeLogManager"]["config"]["customComputeLogManager"]
     (mount,) = location["volumeMounts"]
     assert logs["config"]["base_dir"].startswith(mount["mountPath"] + "/")
-    celery = load(DEPLOY / "celery" / "run_launcher.yaml")["compute_logs"]
+    celery = load(RUN_LAUNCHER_YAML)["compute_logs"]
     assert (logs["module"], logs["class"]) == (celery["module"], celery["class"])
 
 
 def test_the_celery_launcher_and_workers_read_the_same_settings():
-    launcher = load(DEPLOY / "celery" / "run_launcher.yaml")["run_launcher"]
+    launcher = load(RUN_LAUNCHER_YAML)["run_launcher"]
     assert (launcher["module"], launcher["class"]) == ("dagster_celery.launcher", "CeleryRunLauncher")
-    worker = load(DEPLOY / "celery" / "worker.yaml")["execution"]["config"]
+    worker = load(WORKER_YAML)["execution"]["config"]
     for key in ("broker", "backend"):
         assert launcher["config"][key] == worker[key], key
     assert {launcher["config"][k]["env"] for k in ("broker", "backend")} == {"HOSO_CELERY_BROKER",
@@ -60,8 +68,6 @@ def test_the_celery_block_appended_to_the_instance_file_repeats_no_setting():
     """Appended as the README says, the block adds `run_launcher` and `compute_logs` and changes nothing of
     deploy/dagster.yaml (YAML would let a repeated key silently win). tests/test_dagster_on_celery.py runs a daemon on
     the combined file."""
-    text = (DEPLOY / "dagster.yaml").read_text(encoding="utf-8") + "\n" + \
-        (DEPLOY / "celery" / "run_launcher.yaml").read_text(encoding="utf-8")
-    base, block = load(DEPLOY / "dagster.yaml"), load(DEPLOY / "celery" / "run_launcher.yaml")
+    base, block = load(DEPLOY / "dagster.yaml"), load(RUN_LAUNCHER_YAML)
     assert set(block) == {"run_launcher", "compute_logs"} and not set(block) & set(base)
-    assert yaml.safe_load(text) == base | block
+    assert yaml.safe_load(celery_instance_text()) == base | block
