@@ -18,7 +18,17 @@ from sources.discover import SourceFile, day_outside, unknown_reason
 from sources.errors import SourceError
 from sources.files import uncompressed_name
 from stages.faults import crash_point
-from stages.staging import REFERENCE_PARTITION, StagedFile, duplicate_reason, file_folder
+from stages.split import split_frames
+from stages.staging import (
+    REFERENCE_PARTITION,
+    StagedFile,
+    content_key,
+    duplicate_reason,
+    file_folder,
+    file_of,
+    part_relpath,
+    province_of,
+)
 
 
 def partition_of(src: SourceFile) -> str:
@@ -92,29 +102,70 @@ def extract_files(
     staging_root: Path,
     pii_key: str,
     seen: set[tuple[str, str]],
-    loaded_shas: dict[str, str],
+    loaded: dict[str, str],
     progress: Callable[[str], None] | None = None,
+    provinces: tuple[str, ...] = (),
+    wanted: set[str] | None = None,
 ) -> list[StagedFile]:
-    """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded_shas` maps
-    the sha256 of the file versions loaded to their path. Files are parsed up to PARSE_AHEAD at a time and staged in
-    order."""
+    """Stage every file not yet seen. `seen` holds the (relpath, sha256) recorded in meta.files, `loaded` maps the
+    content keys of the file versions loaded to their path (warehouse.load.seen_files). Files are parsed up to
+    PARSE_AHEAD at a time and staged in order.
+
+    Province mode (`provinces`, home first: stages/split.py): a parsed file is staged as one part per province, all
+    of them at once (each province's later runs find theirs staged); the staged files returned are the parts of the
+    `wanted` provinces (all when None) not recorded yet. A file refused or that does not parse is staged whole."""
     files = list(files)
-    twins = same_batch_refusals(files, loaded_shas.values())
-    todo = [src for src in files if src.kind != "manifest" and (src.relpath, src.sha256) not in seen]
-    folders = {id(src): file_folder(staging_root, partition_of(src), src.sha256, src.relpath) for src in todo}
+    twins = same_batch_refusals(files, [file_of(p) for p in loaded.values()])
+    wanted = set(provinces) if wanted is None else set(wanted)
+    parted = {(file_of(r), s) for r, s in seen if province_of(r) is not None}
+
+    def units(src: SourceFile) -> list[str]:
+        """What this run stages of a file, not recorded yet: the file itself, or its parts of the wanted provinces."""
+        if (src.relpath, src.sha256) in seen:  # recorded whole: loaded, a duplicate or rejected
+            return []
+        if not provinces:
+            # A file whose parts were loaded by province mode is not read whole again (it would count twice).
+            return [] if (src.relpath, src.sha256) in parted else [src.relpath]
+        return [u for p in provinces if p in wanted
+                for u in [part_relpath(src.relpath, p)] if (u, src.sha256) not in seen]
+
+    def folder(src: SourceFile, unit: str) -> Path:
+        return file_folder(staging_root, partition_of(src), src.sha256, unit)
+
+    def is_staged(src: SourceFile, unit: str) -> bool:
+        return (folder(src, unit) / "file.json").is_file()
+
+    todo = [(src, us) for src in files if src.kind != "manifest" for us in [units(src)] if us]
     # The files sure to be parsed (not staged yet, not a duplicate, not unknown, the first of their bytes) are
     # parsed ahead; any other file is decided in order below, as before.
     firsts: set[str] = set()
     ahead: list[SourceFile] = []
-    for src in todo:
-        if (folders[id(src)] / "file.json").is_file() or src.sha256 in loaded_shas or _refusal(src) \
-                or src.relpath in twins or src.sha256 in firsts:
+    for src, us in todo:
+        if is_staged(src, src.relpath) and provinces or _refusal(src) or src.relpath in twins \
+                or src.sha256 in firsts:
             continue
-        firsts.add(src.sha256)
-        ahead.append(src)
+        if any(not is_staged(src, u) and content_key(u, src.sha256) not in loaded for u in us):
+            firsts.add(src.sha256)
+            ahead.append(src)
     queue = iter(ahead)
     staged: list[StagedFile] = []
-    shas_this_run: dict[str, str] = {}
+    this_run: dict[str, str] = {}  # content key -> relpath of what this run staged to load
+
+    def keep(sf: StagedFile) -> None:
+        staged.append(sf)
+        if sf.outcome in ("extracted", "validated"):
+            this_run.setdefault(content_key(sf.relpath, sf.sha256), sf.relpath)
+
+    def new_staged(src: SourceFile, unit: str) -> StagedFile:
+        return StagedFile(relpath=unit, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
+                          partition=partition_of(src), folder=str(folder(src, unit)))
+
+    def save(sf: StagedFile) -> None:
+        sf.save()
+        crash_point("extract.saved")
+        if progress:
+            progress(f"extract {sf.relpath}: {sf.outcome} {sf.records_read} records")
+
     with ThreadPoolExecutor(PARSE_AHEAD, thread_name_prefix="parse") as pool:
         pending: dict[int, Future] = {}
 
@@ -125,46 +176,74 @@ def extract_files(
                     return
                 pending[id(nxt)] = pool.submit(_parse, nxt, landing_dir, pii_key)
 
-        for src in todo:
+        for src, us in todo:
             top_up()
-            part = partition_of(src)
-            folder = folders[id(src)]
-            if (folder / "file.json").is_file():
-                # Staged by an earlier run that did not load it yet: the same bytes give the same frames.
-                sf = StagedFile.load(folder)
-                staged.append(sf)
-                if sf.outcome in ("extracted", "validated"):
-                    shas_this_run.setdefault(src.sha256, src.relpath)
+            if provinces and is_staged(src, src.relpath):
+                keep(StagedFile.load(folder(src, src.relpath)))  # staged whole by an earlier run: rejected
                 continue
-            sf = StagedFile(
-                relpath=src.relpath, kind=src.kind, sha256=src.sha256, size=src.size, batch_seq=src.batch_seq,
-                partition=part, folder=str(folder),
-            )
-            original = loaded_shas.get(src.sha256) or shas_this_run.get(src.sha256)
-            if original:
-                sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
-            elif _refusal(src):
-                sf.outcome, sf.reason = "rejected", _refusal(src)
-            elif src.relpath in twins:
-                sf.outcome, sf.reason = "rejected", twins[src.relpath]
-            else:
-                future = pending.pop(id(src), None)
-                parsed, seconds = future.result() if future else _parse(src, landing_dir, pii_key)
-                if isinstance(parsed, SourceError):
-                    sf.outcome, sf.reason = "rejected", str(parsed)
+            waiting = []
+            for unit in us:
+                if is_staged(src, unit):
+                    # Staged by an earlier run that did not load it yet: the same bytes give the same frames.
+                    keep(StagedFile.load(folder(src, unit)))
                 else:
-                    crash_point("extract.parsed")
-                    for entity, frame in parsed.frames.items():
-                        sf.write_frame("extracted", entity, frame)
-                        crash_point("extract.frame")
-                    sf.notes = list(parsed.notes)
-                    sf.records_read = parsed.frames[registry.KINDS[src.kind].primary].height
-                    shas_this_run.setdefault(src.sha256, src.relpath)
-                    del parsed
+                    waiting.append(unit)
+            if not waiting:
+                continue
+            refusal = _refusal(src) or twins.get(src.relpath)
+            if refusal:
+                sf = new_staged(src, src.relpath)
+                sf.outcome, sf.reason = "rejected", refusal
+                save(sf)
+                keep(sf)
+                continue
+            to_parse = []
+            for unit in waiting:
+                original = loaded.get(content_key(unit, src.sha256)) or this_run.get(content_key(unit, src.sha256))
+                if original:
+                    sf = new_staged(src, unit)
+                    sf.outcome, sf.reason = "duplicate_file", duplicate_reason(original)
+                    save(sf)
+                    keep(sf)
+                else:
+                    to_parse.append(unit)
+            if not to_parse:
+                continue
+            future = pending.pop(id(src), None)
+            parsed, seconds = future.result() if future else _parse(src, landing_dir, pii_key)
+            if isinstance(parsed, SourceError):
+                sf = new_staged(src, src.relpath)
+                sf.outcome, sf.reason = "rejected", str(parsed)
                 sf.seconds["extract"] = round(seconds, 4)
-            sf.save()
-            crash_point("extract.saved")
-            staged.append(sf)
-            if progress:
-                progress(f"extract {src.relpath}: {sf.outcome} {sf.records_read} records")
+                save(sf)
+                keep(sf)
+                continue
+            crash_point("extract.parsed")
+            primary, notes = registry.KINDS[src.kind].primary, list(parsed.notes)
+            records = parsed.frames[primary].height
+            if provinces:
+                # Every province's part, those of other runs too (unless recorded or staged already).
+                parts = {part_relpath(src.relpath, p): frames
+                         for p, frames in split_frames(parsed.frames, provinces).items()}
+                parts = {u: f for u, f in parts.items()
+                         if u in to_parse or ((u, src.sha256) not in seen and not is_staged(src, u))}
+            else:
+                parts = {src.relpath: parsed.frames}
+            del parsed
+            for unit, frames in parts.items():
+                sf = new_staged(src, unit)
+                for entity, frame in frames.items():
+                    sf.write_frame("extracted", entity, frame)
+                    crash_point("extract.frame")
+                sf.notes = notes
+                sf.records_read = frames[primary].height
+                # The home part of an empty file is checked (empty_batch says so once); other empty parts are not.
+                sf.nothing_to_check = bool(provinces) and sf.records_read == 0 and (
+                    records > 0 or unit != part_relpath(src.relpath, provinces[0]))
+                sf.seconds["extract"] = round(seconds, 4)
+                save(sf)
+                if unit in to_parse:
+                    keep(sf)
+                else:
+                    this_run.setdefault(content_key(unit, src.sha256), unit)
     return staged

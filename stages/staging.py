@@ -21,6 +21,32 @@ import polars as pl
 from stages.faults import crash_point
 
 REFERENCE_PARTITION = "reference"
+# A file's part (province mode, stages/split.py) is staged and recorded in meta.files under the file's path with this
+# mark and the province: `portal/hoso-20250701-01.json#province=40`. No export kind's name can hold a `#`.
+PART_MARK = "#province="
+
+
+def part_relpath(relpath: str, province: str) -> str:
+    return f"{relpath}{PART_MARK}{province}"
+
+
+def province_of(relpath: str) -> str | None:
+    """The province of a part's relpath; None for a whole file."""
+    _file, mark, province = relpath.rpartition(PART_MARK)
+    return province if mark else None
+
+
+def file_of(relpath: str) -> str:
+    """The landing file a part (or a whole file) was read from."""
+    file, mark, _province = relpath.rpartition(PART_MARK)
+    return file if mark else relpath
+
+
+def content_key(relpath: str, sha256: str) -> str:
+    """What `duplicate_file` compares: the bytes (sha256) of a whole file; the bytes and the province of a part (the
+    same part of the same bytes under another name is a duplicate, another province's part of them is not)."""
+    province = province_of(relpath)
+    return sha256 if province is None else f"{sha256}{PART_MARK}{province}"
 
 
 def hash_cache_path(staging_root: Path) -> Path:
@@ -49,6 +75,14 @@ class StagedFile:
     # What the validation depended on (stages.validate.validation_key: the reference tables and the suites): a
     # validation made under another key is out of date and is made again.
     validated_with: str | None = None
+    # A part without records of a file that has some (province mode, stages/split.py): the suites' batch-level checks
+    # (an empty batch, the online share of a batch) speak of the parts with records, not of this one.
+    nothing_to_check: bool = False
+
+    @property
+    def province(self) -> str | None:
+        """The province of a part (province mode); None for a whole file."""
+        return province_of(self.relpath)
 
     @property
     def path(self) -> Path:
@@ -133,12 +167,15 @@ def dated_partitions(staging_root: Path) -> list[str]:
     return sorted(p.name for p in Path(staging_root).iterdir() if p.is_dir() and p.name != REFERENCE_PARTITION)
 
 
-def staged_files(staging_root: Path, partitions: list[str]) -> list[StagedFile]:
-    """The staged files of these partitions, in load order (partition, then batch, then path)."""
+def staged_files(staging_root: Path, partitions: list[str], provinces: set[str] | None = None) -> list[StagedFile]:
+    """The staged files of these partitions, in load order (partition, then batch, then path). With `provinces`
+    (province mode) only the parts of those provinces, and the files recorded whole (rejected ones)."""
     found = [
-        StagedFile.load(f)
+        sf
         for p in partitions
         for f in sorted((staging_root / p).glob("*/"))
         if (f / "file.json").is_file()
+        for sf in [StagedFile.load(f)]
+        if provinces is None or sf.province is None or sf.province in provinces
     ]
     return sorted(found, key=lambda s: (s.partition, s.batch_seq or 0, s.relpath))

@@ -115,6 +115,9 @@ def validate_files(
     for sf in staged:
         if out_of_date(sf, key) and (sf.path / "file.json").is_file():
             sf.unvalidate()
+        if sf.outcome == "extracted" and sf.nothing_to_check and (sf.path / "file.json").is_file():
+            sf.outcome, sf.validated_with = "validated", key
+            sf.save()
     work = [_FileWork(sf, key) for sf in staged if sf.outcome == "extracted" and (sf.path / "file.json").is_file()]
     entities = sorted({e for w in work for e in w.entities})
     # Parents first, so that the children of quarantined observations can follow them.

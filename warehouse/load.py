@@ -18,7 +18,7 @@ import duckdb
 from sources.registry import FRAMES, FrameSpec
 from sources.text import duckdb_path
 from stages.faults import crash_point
-from stages.staging import StagedFile, duplicate_reason
+from stages.staging import StagedFile, content_key, duplicate_reason
 from warehouse.db import sql_text
 
 
@@ -37,12 +37,13 @@ def mark_interrupted(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def seen_files(con: duckdb.DuckDBPyConnection) -> tuple[set[tuple[str, str]], dict[str, str]]:
-    """(relpath, sha256) of every file version recorded, and {sha256: relpath} of those loaded."""
+    """(relpath, sha256) of every file version (or part) recorded, and {content key: relpath} of those loaded
+    (stages.staging.content_key: the sha256 of a whole file; with the province for a part)."""
     rows = con.execute("SELECT relpath, sha256, outcome FROM meta.files ORDER BY relpath").fetchall()
     loaded: dict[str, str] = {}
     for r, s, o in rows:
         if o == "loaded":
-            loaded.setdefault(s, r)
+            loaded.setdefault(content_key(r, s), r)
     return {(r, s) for r, s, _ in rows}, loaded
 
 
@@ -151,12 +152,13 @@ def load_files(
     for sf in staged:
         if (sf.relpath, sf.sha256) in seen or sf.outcome in ("extracted", "blocked"):
             continue
-        if sf.outcome == "validated" and sf.sha256 in loaded:
-            sf.outcome, sf.reason = "duplicate_file", duplicate_reason(loaded[sf.sha256])
+        key = content_key(sf.relpath, sf.sha256)
+        if sf.outcome == "validated" and key in loaded:
+            sf.outcome, sf.reason = "duplicate_file", duplicate_reason(loaded[key])
             sf.records_loaded = sf.records_quarantined = sf.records_warned = 0
         seen.add((sf.relpath, sf.sha256))
         if sf.outcome == "validated":
-            loaded[sf.sha256] = sf.relpath
+            loaded[key] = sf.relpath
         todo.append(sf)
     if not todo:
         return None
