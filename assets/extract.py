@@ -6,7 +6,7 @@ import time
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from assets.partitions import DAILY, SINGLE_RUN, partition_keys
+from assets.partitions import BACKFILL, PARTITIONS, PROVINCES, run_partitions
 from assets.resources import PathsResource, WarehouseResource
 from sources.discover import discover
 from stages.extract import extract_files, partition_of
@@ -15,22 +15,25 @@ from warehouse.load import seen_files
 
 @asset(
     key=["staging", "extracted_exports"],
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
+    partitions_def=PARTITIONS,
+    backfill_policy=BACKFILL,
     group_name="staging",
     kinds={"python", "polars", "parquet"},
     owners=["team:data-engineering"],
     description="Portal JSON batches, provincial CSV/XLSX exports and task exports of the partition's days, parsed "
-    "into canonical Polars frames with lineage (staged as Parquet). Files already recorded are skipped.",
+    "into canonical Polars frames with lineage (staged as Parquet). Files already recorded are skipped. By province "
+    "and day (HOSO_PROVINCES), each file is split into one part per province and the partition's province's parts "
+    "go on.",
 )
 def extracted_exports(context: AssetExecutionContext, warehouse: WarehouseResource,
                       paths: PathsResource) -> MaterializeResult:
     t0 = time.perf_counter()
-    keys = set(partition_keys(context))
-    files = [f for f in discover(paths.landing, paths.hash_cache) if partition_of(f) in keys]
+    days, provinces = run_partitions(context)
+    files = [f for f in discover(paths.landing, paths.hash_cache) if partition_of(f) in set(days)]
     with warehouse.writer() as con:
         seen, loaded = seen_files(con)
-    staged = extract_files(files, paths.landing, paths.staging, paths.pii_key(), seen, loaded, context.log.debug)
+    staged = extract_files(files, paths.landing, paths.staging, paths.pii_key(), seen, loaded, context.log.debug,
+                           provinces=PROVINCES, wanted=provinces)
     rejected = [f"{s.relpath}: {s.reason}" for s in staged if s.outcome == "rejected"]
     return MaterializeResult(metadata={
         "files_in_partitions": len(files),

@@ -3,15 +3,18 @@
 quarantine, and the load, file and validation history; each materialization carries its table's row count, the
 rows this load added and its column schema.
 
-The tables are not partitioned: they hold every day loaded so far, and a load takes whatever the validate stage has
-passed, whichever run validated it (the files are re-checked under the writer lock, so nothing loads twice). A
-partitioned multi_asset would write a materialization per table per day of a backfill range: 14 tables x 37 days
-cost ~9 s of event storage on the sample world for no information (measured; the load itself is unchanged).
+By day (the default) the tables are not partitioned: they hold every day loaded so far, and a load takes whatever
+the validate stage has passed, whichever run validated it (the files are re-checked under the writer lock, so nothing
+loads twice). A partitioned multi_asset would write a materialization per table per day of a backfill range: 14
+tables x 37 days cost ~9 s of event storage on the sample world for no information (measured; the load itself is
+unchanged). By province and day (HOSO_PROVINCES) the load is partitioned like the stages before it: a run loads the
+staged parts of its provinces only (of any day), so one province's records are written by one run at a time.
 """
 
 
 from dagster import AssetExecutionContext, AssetKey, AssetSpec, MaterializeResult, MetadataValue, multi_asset
 
+from assets.partitions import PARTITIONS, PROVINCES, run_partitions
 from assets.resources import PathsResource, WarehouseResource
 from assets.tables import DESCRIPTIONS, LOAD_TABLES, row_counts, table_key, table_metadata
 from stages.staging import dated_partitions, prune, staged_files
@@ -29,6 +32,13 @@ def files_text(rows: list[tuple[str, str]]) -> str:
     if len(rows) > FILES_LISTED:
         lines.append(f"... and {len(rows) - FILES_LISTED} more (meta.files has them all)")
     return "\n".join(lines) or "none"
+
+
+def loaded_range(days: list[str], provinces: set[str] | None) -> str | None:
+    """meta.loads.partition_range: the staged days a load took (and its provinces, by province and day)."""
+    if not days:
+        return None
+    return f"{days[0]}..{days[-1]}" + (f" provinces {','.join(sorted(provinces))}" if provinces else "")
 
 
 def load_figures(load: dict | None, files: list[tuple[str, str]]) -> dict[str, dict]:
@@ -54,13 +64,15 @@ def load_figures(load: dict | None, files: list[tuple[str, str]]) -> dict[str, d
     specs=[AssetSpec(table_key(t), deps=[AssetKey(["staging", "validated_exports"])], group_name=t.split(".")[0],
                      kinds={"duckdb"}, owners=["team:data-engineering"], description=DESCRIPTIONS[t])
            for t in LOAD_TABLES],
+    partitions_def=PARTITIONS if PROVINCES else None,
     description="One DuckDB transaction per load writes all these tables, or none. meta/files lists the files of "
     "the load (metadata `loaded_files`); meta/loads carries its figures (rows loaded and quarantined, plotted over "
     "time in the Plots tab).",
 )
 def load(context: AssetExecutionContext, warehouse: WarehouseResource, paths: PathsResource):
     keys = dated_partitions(paths.staging)
-    staged = staged_files(paths.staging, keys)
+    provinces = run_partitions(context)[1] if PROVINCES else None
+    staged = staged_files(paths.staging, keys, provinces)
     with warehouse.writer() as con:
         # A file validated against another reference (or suites) than the warehouse's now waits for the validate
         # step of a run over its day to validate it again; blocked files wait too (warehouse.load.load_files).
@@ -68,7 +80,7 @@ def load(context: AssetExecutionContext, warehouse: WarehouseResource, paths: Pa
         staged = [s for s in staged if not out_of_date(s, key) or s.outcome == "blocked"]
         before = row_counts(con, LOAD_TABLES)
         done = load_files(con, staged, new_load_id(), run_id=context.run.run_id,
-                          partition_range=f"{keys[0]}..{keys[-1]}" if keys else None)
+                          partition_range=loaded_range(keys, provinces))
         tables = table_metadata(con, LOAD_TABLES, before)
         files = con.execute("SELECT relpath, outcome FROM meta.files WHERE load_id = ? ORDER BY relpath",
                             [done["load_id"]]).fetchall() if done else []

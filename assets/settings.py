@@ -4,6 +4,7 @@ only: the `hoso` command line reads them before Dagster is imported."""
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -57,3 +58,22 @@ def pii_key(allow_demo: bool = False) -> str:
         "HOSO_PII_KEY is not set: set it to a secret of at least 16 characters "
         "(personal values are pseudonymised with it), or use `hoso demo` on the sample world"
     )
+
+
+PROVINCES_ENV = "HOSO_PROVINCES"
+
+
+def provinces() -> tuple[str, ...]:
+    """The provinces of a warehouse partitioned by province and day (HOSO_PROVINCES: two-digit codes separated by
+    commas, the home province first, e.g. `40,01,04`); empty without it: partitions by day only, the default."""
+    text = os.environ.get(PROVINCES_ENV, "").strip()
+    if not text:
+        return ()
+    codes = tuple(c.strip() for c in text.split(","))
+    bad = [c for c in codes if not re.fullmatch(r"\d{2}", c)]
+    if bad:
+        raise SettingsError(f"{PROVINCES_ENV}={text!r}: {', '.join(map(repr, bad))} is not a two-digit province code "
+                            "(e.g. HOSO_PROVINCES=40,01,04, the home province first)")
+    if len(set(codes)) != len(codes):
+        raise SettingsError(f"{PROVINCES_ENV}={text!r} names a province twice")
+    return codes

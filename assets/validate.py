@@ -16,7 +16,7 @@ from dagster import (
     asset,
 )
 
-from assets.partitions import DAILY, SINGLE_RUN, partition_keys
+from assets.partitions import BACKFILL, PARTITIONS, run_partitions
 from assets.resources import PathsResource, WarehouseResource
 from assets.tables import REF_TABLES, table_key
 from expectations.docs import build_data_docs
@@ -116,8 +116,8 @@ def suite_check(name: str, summary: pl.DataFrame) -> AssetCheckResult:
 
 @asset(
     key=VALIDATED,
-    partitions_def=DAILY,
-    backfill_policy=SINGLE_RUN,
+    partitions_def=PARTITIONS,
+    backfill_policy=BACKFILL,
     group_name="staging",
     kinds={"great_expectations", "polars", "parquet"},
     owners=["team:data-engineering"],
@@ -132,7 +132,8 @@ def validated_exports(context: AssetExecutionContext, warehouse: WarehouseResour
     with warehouse.writer() as con:
         ref = Reference.from_warehouse(con)
     outcomes: list = []
-    staged = validate_files(staged_files(paths.staging, partition_keys(context)), ref, context.log.debug, outcomes)
+    days, provinces = run_partitions(context)
+    staged = validate_files(staged_files(paths.staging, days, provinces), ref, context.log.debug, outcomes)
     # The rule (module top): files over the share and the floor are blocked, and stay so (outcome `blocked`, skipped
     # by every load) until validated again under another reference or suites.
     newly_blocked = [s for s in staged if s.outcome == "validated" and blocked_file(s)]

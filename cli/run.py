@@ -14,11 +14,12 @@ from uuid import uuid4
 
 from dagster import AssetKey, AssetSelection, DagsterEventType, DagsterInstance
 
+from assets.partitions import PROVINCES, partition_key
 from assets.settings import Settings, SettingsError, pii_key
 from cli.freshness import days_with_new_files
 from cli.landing import check_landing, say
 from pipelines.definitions import ASSETS, build_definitions
-from pipelines.tags import WRITER_TAG, files_tag, writer_tag
+from pipelines.tags import files_tag, writer_tags
 from sources.discover import classify, day_outside, today_local
 from sources.registry import REFERENCE_KINDS
 
@@ -224,7 +225,7 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
         days = days_with_new_files(settings, days)
     rng = (min(days), max(days)) if days else None
     files = [f for d in sorted(days) for f in days[d]]
-    tags = {"hoso/command": command, WRITER_TAG: writer_tag(settings.warehouse_db), "hoso/files": files_tag(files),
+    tags = {"hoso/command": command, **writer_tags(settings.warehouse_db), "hoso/files": files_tag(files),
             "hoso/days": days_tag(rng, len(days)) if rng else "none (reference files only)",
             "hoso/invocation": str(uuid4())}  # the runs of one command share it (filter by tag in the UI)
     logging_config = {
@@ -235,7 +236,10 @@ def run_pipeline(settings: Settings, *, ratio_definition: str = "A", allow_demo_
     # (asset selection, run config, extra tags) of each run, in order; a run starts only if the one before succeeded
     # (what a failed step's downstream steps do inside one run).
     if rng:
-        runs = [(DAYS_PART, logging_config, {RANGE_START_TAG: rng[0], RANGE_END_TAG: rng[1], "hoso/part": "1/2 days"}),
+        # By province and day, the range is the rectangle of these days and every province.
+        start, end = partition_key(rng[0], PROVINCES[0] if PROVINCES else None), \
+            partition_key(rng[1], PROVINCES[-1] if PROVINCES else None)
+        runs = [(DAYS_PART, logging_config, {RANGE_START_TAG: start, RANGE_END_TAG: end, "hoso/part": "1/2 days"}),
                 (WAREHOUSE_PART, logging_config | marts_config, {"hoso/part": "2/2 warehouse"})]
     else:
         runs = [(UNPARTITIONED, logging_config | marts_config, {})]

@@ -1,5 +1,5 @@
 """The jobs of the code location. Every job carries `hoso/writer` (pipelines/tags.py: its runs write the warehouse
-file it names and queue on it); `hoso/files` and `hoso/days` say what a run covers (set by the CLI and the sensor
+file it names and queue on it; `hoso/warehouse` by province and day, whose runs queue per province); `hoso/files` and `hoso/days` say what a run covers (set by the CLI and the sensor
 at launch)."""
 
 from pathlib import Path
@@ -9,7 +9,7 @@ from dagster import AssetSelection, define_asset_job
 from assets.marts import MARTS_KEYS
 from assets.publish import report, snapshot
 from assets.upkeep import LAKE_GROUP, LAKE_STORAGE
-from pipelines.tags import WRITER_TAG, writer_tag
+from pipelines.tags import writer_tags
 
 MARTS_AND_ANALYTICS = AssetSelection.assets(*MARTS_KEYS, snapshot, report)
 # Every asset but the lake's storage (lake mode), which only its own job materializes. By group: a selection naming
@@ -19,14 +19,14 @@ WAREHOUSE = AssetSelection.all() - AssetSelection.groups(LAKE_GROUP)
 
 def build_jobs(warehouse_db: Path) -> list:
     """daily_sync, full_rebuild and marts_only, their runs tagged with the warehouse file they write."""
-    writer = writer_tag(warehouse_db)
+    writer = writer_tags(warehouse_db)
     daily_sync = define_asset_job(
         "daily_sync",
         selection=WAREHOUSE,
         description="Load the day's new exports (or a backfill range, as one run), rebuild the marts and publish. "
         "The landing sensor and the 16:30 schedule launch it; launch it yourself for a day from the Partitions "
         "tab.",
-        tags={WRITER_TAG: writer, "hoso/job": "daily_sync"},
+        tags={**writer, "hoso/job": "daily_sync"},
     )
     full_rebuild = define_asset_job(
         "full_rebuild",
@@ -36,14 +36,14 @@ def build_jobs(warehouse_db: Path) -> list:
         "re-reads every landing file; files already recorded (same sha256) are skipped, so it re-syncs and rebuilds "
         "the marts without touching what is loaded. To rebuild the warehouse from empty, use `hoso rebuild`: it sets "
         "the current warehouse aside and puts it back if the rebuild fails.",
-        tags={WRITER_TAG: writer, "hoso/job": "full_rebuild"},
+        tags={**writer, "hoso/job": "full_rebuild"},
     )
     marts_only = define_asset_job(
         "marts_only",
         selection=MARTS_AND_ANALYTICS,
         description="Rebuild the marts, the analysts' snapshot and the report from what the warehouse holds (e.g. "
         "another window or online-ratio definition: set ops.marts.config in the Launchpad). Loads nothing.",
-        tags={WRITER_TAG: writer, "hoso/job": "marts_only"},
+        tags={**writer, "hoso/job": "marts_only"},
     )
     return [daily_sync, full_rebuild, marts_only]
 
@@ -54,7 +54,7 @@ def build_lake_upkeep_job(warehouse_db: Path):
     return define_asset_job(
         "lake_upkeep",
         selection=AssetSelection.assets(LAKE_STORAGE),
-        tags={WRITER_TAG: writer_tag(warehouse_db), "hoso/job": "lake_upkeep"},
+        tags={**writer_tags(warehouse_db), "hoso/job": "lake_upkeep"},
         description="Lake mode: the lake's upkeep (DuckLake's maintenance under the writer lock). The weekly "
         "schedule runs it; set ops.lake_upkeep.config.keep in the Launchpad for another retention.",
     )

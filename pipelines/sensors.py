@@ -1,4 +1,5 @@
-"""The landing-folder sensor: requests a `daily_sync` run for each day that received new or changed files.
+"""The landing-folder sensor: requests a `daily_sync` run for each day that received new or changed files (by province
+and day: one per province of each such day, since a file may hold any province's records).
 
 Its cursor keeps each file's (modification time, size). A file modified within the last SETTLE_SECONDS may still be
 being written: it is left for a later tick, so a half-written export is never read.
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from dagster import RunRequest, SensorEvaluationContext, SkipReason, sensor
 
-from assets.partitions import DAILY
+from assets.partitions import DAILY, PROVINCES, partition_key
 from assets.resources import PathsResource
 from pipelines.tags import files_tag
 from sources.discover import classify, day_outside
@@ -94,4 +95,6 @@ def landing_sensor(context: SensorEvaluationContext, paths: PathsResource):
             context.log.warning(f"files dated {key} fall outside the partitions; not requested")
             continue
         state = hashlib.sha256(json.dumps(cursor, sort_keys=True).encode()).hexdigest()[:12]
-        yield RunRequest(run_key=f"{key}:{state}", partition_key=key, tags=run_tags(key, files.get(key, [])))
+        for province in PROVINCES or [None]:
+            pkey = partition_key(key, province)
+            yield RunRequest(run_key=f"{pkey}:{state}", partition_key=pkey, tags=run_tags(key, files.get(key, [])))
