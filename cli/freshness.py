@@ -11,15 +11,15 @@ from pathlib import Path
 
 import duckdb
 
-from assets.settings import Settings
+from assets.settings import Settings, provinces
 from sources.discover import discover
-from stages.staging import hash_cache_path
+from stages.staging import hash_cache_path, whole_files
 from warehouse.db import writer_lock
 
 
 def recorded_files(wh: Path) -> tuple[set[tuple[str, str]], float | None] | None:
     """(relpath, sha256) of every file version the warehouse records (loaded, refused or duplicate: extract skips
-    them), and when the last load succeeded (epoch seconds); None when that cannot be known now (no warehouse, a
+    them; by province and day, as parts of every province), and when the last load succeeded (epoch seconds); None when that cannot be known now (no warehouse, a
     writer holding it, a load left running by a crash, an unreadable file)."""
     if not wh.is_file() or Path(str(wh) + ".wal").exists():
         return None
@@ -38,7 +38,9 @@ def recorded_files(wh: Path) -> tuple[set[tuple[str, str]], float | None] | None
                 "epoch(max(finished_at) FILTER (status = 'succeeded')) FROM meta.loads").fetchone()
             if running:
                 return None
-            return set(con.execute("SELECT relpath, sha256 FROM meta.files").fetchall()), last
+            # By province and day a file is recorded once the parts of every province are.
+            return whole_files(set(con.execute("SELECT relpath, sha256 FROM meta.files").fetchall()),
+                               provinces()), last
         except duckdb.Error:
             return None
         finally:

@@ -141,7 +141,7 @@ def extract_files(
     firsts: set[str] = set()
     ahead: list[SourceFile] = []
     for src, us in todo:
-        if is_staged(src, src.relpath) and provinces or _refusal(src) or src.relpath in twins \
+        if (provinces and is_staged(src, src.relpath)) or _refusal(src) or src.relpath in twins \
                 or src.sha256 in firsts:
             continue
         if any(not is_staged(src, u) and content_key(u, src.sha256) not in loaded for u in us):

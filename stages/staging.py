@@ -42,6 +42,16 @@ def file_of(relpath: str) -> str:
     return file if mark else relpath
 
 
+def whole_files(recorded: set[tuple[str, str]], provinces: tuple[str, ...]) -> set[tuple[str, str]]:
+    """(relpath, sha256) of the file versions recorded whole, or as the parts of every one of `provinces`."""
+    whole = {(r, s) for r, s in recorded if province_of(r) is None}
+    parts: dict[tuple[str, str], set[str]] = {}
+    for r, s in recorded:
+        if province_of(r) is not None:
+            parts.setdefault((file_of(r), s), set()).add(province_of(r))
+    return whole | {f for f, have in parts.items() if have >= set(provinces)}
+
+
 def content_key(relpath: str, sha256: str) -> str:
     """What `duplicate_file` compares: the bytes (sha256) of a whole file; the bytes and the province of a part (the
     same part of the same bytes under another name is a duplicate, another province's part of them is not)."""

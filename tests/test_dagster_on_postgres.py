@@ -33,7 +33,9 @@ DEPLOY_YAML = CHECKOUT / "deploy" / "dagster.yaml"
 DAGSTER = Path(sys.executable).with_name("dagster")  # the environment's dagster command
 # What deploy/dagster.yaml sets for the queue, written out here rather than read back from it.
 MAX_CONCURRENT_RUNS = 4
-WRITER_LIMIT = [{"key": "hoso/writer", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
+# One run per warehouse file (by day), one run per province (by province and day: test_province_partitions.py).
+QUEUE_LIMITS = [{"key": "hoso/writer", "value": {"applyLimitPerUniqueValue": True}, "limit": 1},
+                {"key": "dagster/partition/province", "value": {"applyLimitPerUniqueValue": True}, "limit": 1}]
 
 
 def query(url: str, sql: str, **params) -> list[tuple]:
@@ -108,7 +110,7 @@ def test_runs_and_events_go_to_postgresql_and_launched_runs_queue(tmp_path, post
         assert isinstance(coordinator, QueuedRunCoordinator)
         queue = coordinator.get_run_queue_config()
         assert queue.max_concurrent_runs == MAX_CONCURRENT_RUNS
-        assert [dict(limit) for limit in queue.tag_concurrency_limits] == WRITER_LIMIT
+        assert [dict(limit) for limit in queue.tag_concurrency_limits] == QUEUE_LIMITS
 
         queued_id = str(uuid.uuid4())
         launch = subprocess.run([sys.executable, "-m", "dagster", "job", "launch", "-w", "workspace.yaml",

@@ -22,6 +22,7 @@ from cli.run import landing_days
 from samples.generate import generate_world
 from services import free_port, new_database_url, postgres_url  # noqa: F401  (the fixture)
 from stages.split import split_frames
+from stages.staging import whole_files
 from test_cli import hoso, hoso_env
 from test_dagster_on_postgres import DAGSTER, DEPLOY_YAML, query, run_tags, runs_by_tag
 from test_dagster_ui import DagsterDev, wait_backfill
@@ -57,6 +58,13 @@ def test_each_record_goes_to_the_province_its_code_names_and_the_rest_to_the_hom
     assert parts["40"]["commune_tasks"].equals(tasks)
     assert parts["01"]["commune_tasks"].height == parts["04"]["commune_tasks"].height == 0
     assert sum(p["dossiers"].height for p in parts.values()) == dossiers.height
+
+
+def test_a_file_is_recorded_once_every_province_has_its_part():
+    recorded = {("portal/a.json#province=40", "s1"), ("portal/a.json#province=01", "s1"),
+                ("portal/b.json#province=40", "s2"), ("portal/b.json#province=01", "s2"),
+                ("portal/b.json#province=04", "s2"), ("reference/units.csv", "s3"), ("x.json#province=04", "s4")}
+    assert whole_files(recorded, (HOME, *OTHERS)) == {("portal/b.json", "s2"), ("reference/units.csv", "s3")}
 
 
 def test_the_province_setting_says_what_is_wrong(monkeypatch):
@@ -150,8 +158,8 @@ def test_by_province_and_day_the_warehouse_is_the_one_by_day(three_provinces, tm
 
     with contextlib.closing(duckdb.connect(by_province["HOSO_WAREHOUSE_DB"], read_only=True)) as con:
         loads = con.execute("SELECT count(*) FROM meta.loads").fetchone()
-    res = hoso(by_province, "--quiet", "run")
-    assert res.returncode == 0, res.stderr
+    res = hoso(by_province, "run")
+    assert res.returncode == 0 and res.stderr.startswith("nothing new: the "), res.stderr
     with contextlib.closing(duckdb.connect(by_province["HOSO_WAREHOUSE_DB"], read_only=True)) as con:
         assert con.execute("SELECT count(*) FROM meta.loads").fetchone() == loads
 
