@@ -11,6 +11,7 @@ import contextlib
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -23,7 +24,7 @@ from samples.generate import generate_world
 from services import free_port, new_database_url, postgres_url  # noqa: F401  (the fixture)
 from stages.split import split_frames
 from stages.staging import whole_files
-from test_cli import hoso, hoso_env
+from test_cli import CHECKOUT, hoso, hoso_env
 from test_dagster_on_postgres import DAGSTER, DEPLOY_YAML, query, run_tags, runs_by_tag
 from test_dagster_ui import DagsterDev, wait_backfill
 from tests.lake.test_lake_mode import fingerprints
@@ -77,6 +78,45 @@ def test_the_province_setting_says_what_is_wrong(monkeypatch):
         monkeypatch.setenv(PROVINCES_ENV, text)
         with pytest.raises(SettingsError, match=said):
             provinces()
+
+
+# What the code location requests by province and day, evaluated in a process of its own (the partitions are
+# decided when the assets are imported): the sensor and the schedule ask for one run per province of the day, and
+# the jobs name the warehouse without the per-file queue tag.
+REQUESTS = """
+import json, os, sys, time
+from datetime import datetime
+from zoneinfo import ZoneInfo
+from dagster import build_schedule_context, build_sensor_context
+from assets.resources import PathsResource
+from pipelines.definitions import defs
+from pipelines.schedules import daily_after_cutoff
+tmp = sys.argv[1]
+batch = os.path.join(tmp, "landing", "portal", "hoso-20250701-01.json")
+os.makedirs(os.path.dirname(batch))
+open(batch, "w").write("[]")
+os.utime(batch, (time.time() - 60, time.time() - 60))
+paths = PathsResource(landing_dir=os.path.join(tmp, "landing"), staging_dir=os.path.join(tmp, "staging"),
+                      analytics_db=os.path.join(tmp, "a.duckdb"), docs_dir=os.path.join(tmp, "docs"))
+with build_sensor_context(resources={"paths": paths}) as context:
+    sensed = [r.partition_key for r in defs.resolve_sensor_def("landing_sensor")(context)]
+at = datetime(2025, 7, 3, 16, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
+with build_schedule_context(scheduled_execution_time=at) as context:
+    scheduled = [r.partition_key for r in daily_after_cutoff(context)]
+print(json.dumps({"sensed": sensed, "scheduled": scheduled,
+                  "tags": sorted(defs.resolve_job_def("daily_sync").tags)}))
+"""
+
+
+def test_the_sensor_and_the_schedule_request_a_run_per_province(tmp_path):
+    env = hoso_env(tmp_path) | {PROVINCES_ENV: PROVINCE_LIST}
+    res = subprocess.run([sys.executable, "-c", REQUESTS, str(tmp_path)], env=env, cwd=CHECKOUT, text=True,
+                         capture_output=True, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got["sensed"] == ["2025-07-01|40", "2025-07-01|01", "2025-07-01|04"]
+    assert got["scheduled"] == ["2025-07-03|40", "2025-07-03|01", "2025-07-03|04"]
+    assert "hoso/warehouse" in got["tags"] and "hoso/writer" not in got["tags"]
 
 
 # ---------------------------------------------------------------- the pipeline by province and day (slow)
