@@ -32,8 +32,6 @@ PARTITIONS = MultiPartitionsDefinition({DAY: DAILY, PROVINCE: StaticPartitionsDe
 # (with a backfill policy, even multi_run(1), each run is tagged as a range, which the queue's per-province limit does
 # not see).
 BACKFILL = None if PROVINCES else BackfillPolicy.single_run()
-# The dimension tag Dagster gives a run of one (day, province) partition; the queue limits it (deploy/dagster.yaml).
-PROVINCE_TAG = f"dagster/partition/{PROVINCE}"
 
 
 def partition_key(day: str, province: str | None = None) -> str:

@@ -19,8 +19,9 @@ from warehouse.db import writer_lock
 
 def recorded_files(wh: Path) -> tuple[set[tuple[str, str]], float | None] | None:
     """(relpath, sha256) of every file version the warehouse records (loaded, refused or duplicate: extract skips
-    them; by province and day, as parts of every province), and when the last load succeeded (epoch seconds); None when that cannot be known now (no warehouse, a
-    writer holding it, a load left running by a crash, an unreadable file)."""
+    them; by province and day, as parts of every province), and when the last load succeeded (epoch seconds); None
+    when that cannot be known now (no warehouse, a writer holding it, a load left running by a crash, an unreadable
+    file)."""
     if not wh.is_file() or Path(str(wh) + ".wal").exists():
         return None
     with contextlib.ExitStack() as held:

@@ -1,6 +1,6 @@
 """The jobs of the code location. Every job carries `hoso/writer` (pipelines/tags.py: its runs write the warehouse
-file it names and queue on it; `hoso/warehouse` by province and day, whose runs queue per province); `hoso/files` and `hoso/days` say what a run covers (set by the CLI and the sensor
-at launch)."""
+file it names and queue on it; `hoso/warehouse` by province and day, whose runs queue per province); `hoso/files`
+and `hoso/days` say what a run covers (set by the CLI and the sensor at launch)."""
 
 from pathlib import Path
 
