@@ -204,12 +204,25 @@ def test_by_province_and_day_the_warehouse_is_the_one_by_day(three_provinces, tm
         assert con.execute("SELECT count(*) FROM meta.loads").fetchone() == loads
 
 
+def materialize(env: dict, key: str, log: Path) -> subprocess.Popen:
+    """Every asset for one (day, province) partition, as `dagster asset materialize` runs it, started."""
+    return subprocess.Popen([str(DAGSTER), "asset", "materialize", "-m", "pipelines.definitions", "--select", "*",
+                             "--partition", key], env=env, cwd=CHECKOUT, stdout=log.open("w"),
+                            stderr=subprocess.STDOUT)
+
+
 def materialize_partition(env: dict, key: str, log: Path) -> None:
-    """Every asset for one (day, province) partition, as `dagster asset materialize` runs it."""
-    res = subprocess.run([str(DAGSTER), "asset", "materialize", "-m", "pipelines.definitions", "--select", "*",
-                          "--partition", key], env=env, cwd=Path(__file__).resolve().parents[1],
-                         stdout=log.open("w"), stderr=subprocess.STDOUT, timeout=600)
-    assert res.returncode == 0, log.read_text()[-3000:]
+    assert materialize(env, key, log).wait(timeout=600) == 0, log.read_text()[-3000:]
+
+
+def two_days_landing(world: Path, landing: Path) -> list[str]:
+    """A landing folder of the world's third and fourth days and its reference files; those days."""
+    days = sorted(landing_days(world))[2:4]
+    for rel in [f for d in days for f in landing_days(world)[d]] + \
+            [p.relative_to(world).as_posix() for p in (world / "reference").iterdir()]:
+        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(world / rel, landing / rel)
+    return days
 
 
 @pytest.mark.slow
@@ -249,12 +262,8 @@ def test_a_backfill_over_day_and_province_runs_one_run_per_province_at_a_time(th
     days x three provinces, launched as the UI launches one, completes; each partition is a run tagged with its
     province; two runs of one province never overlap (the queue's limit), runs of different provinces may; the
     warehouse holds, for those days, the records of `hoso run` by day over a landing folder of those days only."""
-    days = sorted(landing_days(three_provinces))[2:4]
     landing = tmp_path / "landing"
-    for rel in [f for d in days for f in landing_days(three_provinces)[d]] + \
-            [p.relative_to(three_provinces).as_posix() for p in (three_provinces / "reference").iterdir()]:
-        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(three_provinces / rel, landing / rel)
+    days = two_days_landing(three_provinces, landing)
     storage = new_database_url(postgres_url, "dagster")
     env = env_for(tmp_path / "province", landing, by_province=True) | {
         "HOSO_DAGSTER_PG_URL": storage, "PYTHONUNBUFFERED": "1"}  # the runs pseudonymise with hoso run's key

@@ -7,9 +7,7 @@ by day into the embedded warehouse. Runs in the lake environment with a real Pos
 from __future__ import annotations
 
 import contextlib
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,32 +16,28 @@ from cli.run import landing_days
 from samples.generate import generate_world
 from services import new_database, postgres_url  # noqa: F401
 from tests.test_cli import CHECKOUT, hoso, hoso_env
-from tests.test_province_partitions import HOME, OTHERS, PROVINCE_LIST, RECORD_SCHEMAS
+from tests.test_dagster_on_postgres import DAGSTER
+from tests.test_province_partitions import (
+    HOME,
+    OTHERS,
+    PROVINCE_LIST,
+    RECORD_SCHEMAS,
+    materialize,
+    two_days_landing,
+)
 from tests.lake.test_lake_mode import fingerprints
 from warehouse.db import read_warehouse
 from warehouse.lake import LAKE_DATA_ENV, LAKE_ENV
 
 pytestmark = pytest.mark.slow
 
-DAGSTER = Path(sys.executable).with_name("dagster")
-
-
-def materialize(env: dict, key: str, log: Path) -> subprocess.Popen:
-    return subprocess.Popen([str(DAGSTER), "asset", "materialize", "-m", "pipelines.definitions", "--select", "*",
-                             "--partition", key], env=env, cwd=CHECKOUT, stdout=log.open("w"),
-                            stderr=subprocess.STDOUT)
-
 
 def test_provinces_loaded_at_once_into_the_lake_give_one_process_by_day(tmp_path, postgres_url,  # noqa: F811
                                                                         monkeypatch):
     world = tmp_path / "world"
     generate_world(world, scale=0.005, provinces=len(OTHERS))
-    days = sorted(landing_days(world))[2:4]
-    landing = tmp_path / "landing"  # those two days and the reference files
-    for rel in [f for d in days for f in landing_days(world)[d]] + \
-            [p.relative_to(world).as_posix() for p in (world / "reference").iterdir()]:
-        (landing / rel).parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(world / rel, landing / rel)
+    landing = tmp_path / "landing"
+    days = two_days_landing(world, landing)
 
     by_day = hoso_env(tmp_path / "embedded", landing=landing)
     (tmp_path / "embedded").mkdir()
