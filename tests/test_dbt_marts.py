@@ -199,8 +199,9 @@ def test_one_mart_alone_through_dagster_with_its_metadata_and_checks(built, tmp_
 
 
 def test_a_failing_test_fails_the_step_and_its_check(built, tmp_path):
-    """A dossier twice in core.dossiers (which has no key): fct_case_files is rebuilt, its grain test fails (a
-    blocking check), dbt skips what depends on it, and the step fails."""
+    """A dossier twice in core.dossiers (which has no key), as a merge gone wrong would leave it (both rows stamped
+    with a load the marts have not seen): fct_case_files takes both, its grain test fails (a blocking check), dbt
+    skips what depends on it, and the step fails."""
     from assets.marts import marts
     from assets.resources import WarehouseResource, dbt_resource
 
@@ -208,6 +209,8 @@ def test_a_failing_test_fails_the_step_and_its_check(built, tmp_path):
     con = duckdb.connect(str(db))
     try:
         con.execute("INSERT INTO core.dossiers SELECT * FROM core.dossiers LIMIT 1")
+        con.execute("UPDATE core.dossiers SET merged_load_id = 'a-broken-load' WHERE dossier_code IN "
+                    "(SELECT dossier_code FROM core.dossiers GROUP BY ALL HAVING count(*) > 1)")
     finally:
         con.close()
     with DagsterInstance.ephemeral() as instance:

@@ -52,7 +52,7 @@ FROM ranked r JOIN agg a ON r.dossier_code = a.dossier_code
 WHERE r.rn = 1;
 
 INSERT INTO core.dossiers BY NAME
-SELECT o.*, w.first_load_id, w.sources, w.observations, w.synced_to_portal
+SELECT o.*, w.first_load_id, w.sources, w.observations, w.synced_to_portal, getvariable('load_id') AS merged_load_id
 FROM core.dossier_observations o
 JOIN winners w ON o.dossier_code = w.dossier_code AND o.load_id = w.load_id AND o.source_file = w.source_file
                AND o.source_row = w.source_row;

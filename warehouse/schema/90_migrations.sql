@@ -5,3 +5,6 @@ ALTER TABLE meta.files ADD COLUMN IF NOT EXISTS notes VARCHAR;
 -- Rows loaded before have NULL there: their files were loaded without these fields being read.
 ALTER TABLE core.dossier_documents ADD COLUMN IF NOT EXISTS has_file BOOLEAN;
 ALTER TABLE core.dossier_results ADD COLUMN IF NOT EXISTS has_file_link BOOLEAN;
+-- The load that last recomputed a dossier's current state (the marts' incremental build reads it); NULL on rows merged
+-- before it existed, which fct_case_files treats as one load it has seen once built.
+ALTER TABLE core.dossiers ADD COLUMN IF NOT EXISTS merged_load_id VARCHAR;

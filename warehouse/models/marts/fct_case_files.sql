@@ -8,7 +8,21 @@
 -- dossiers in 34 provinces: bench/results/2026-12-04-marts-ab-52e9a77.md).
 -- UNION ALL BY NAME fills a list's missing columns with NULL: a flag is NULL where its list has no row, and
 -- bool_or and min skip the other lists' NULLs.
-WITH lists AS (
+-- Incremental (macros/incremental.sql): a build rewrites the dossiers merged by loads it has not seen, by
+-- dossier_code; a new window, new reference tables or a new version of this SQL rebuild every dossier.
+{{ config(materialized='incremental', unique_key='dossier_code', incremental_strategy='delete+insert',
+          on_schema_change='sync_all_columns', pre_hook="{{ case_files_delete_stale() }}",
+          post_hook="{{ case_files_delete_orphans() }}") }}
+{%- set build_key = case_files_build_key() %}
+{%- set only_unseen_loads = case_files_up_to_date(build_key) %}
+WITH changed AS {{ 'MATERIALIZED' if only_unseen_loads }} (  -- read twice when incremental
+    SELECT * FROM {{ source('core', 'dossiers') }} d
+    {%- if only_unseen_loads %}
+    ANTI JOIN (SELECT DISTINCT merged_load_id FROM {{ this }}) seen
+           ON seen.merged_load_id = coalesce(d.merged_load_id, '')
+    {%- endif %}
+),
+lists AS (
     SELECT source_sha256, source_row,
            bool_or(has_document_file) AS has_document_file,
            bool_or(has_reused_document) AS has_reused_document,
@@ -39,7 +53,10 @@ WITH lists AS (
         SELECT source_sha256, source_row, true AS population_db_linked
         FROM {{ source('core', 'dossier_databases') }}
         WHERE database_code = 'CSDLQGDC'
-    )
+    ) x
+    {%- if only_unseen_loads %}
+    SEMI JOIN changed c ON c.source_sha256 = x.source_sha256 AND c.source_row = x.source_row
+    {%- endif %}
     GROUP BY ALL
 )
 SELECT
@@ -70,8 +87,9 @@ SELECT
                      'has_electronic_result', 'has_fee', 'population_db_linked'] %}
     CASE WHEN d.source_format = 'portal_json' THEN coalesce(l.{{ flag }}, false) END AS {{ flag }},
     {%- endfor %}
-    d.first_load_id, d.load_id AS last_load_id, d.source_file
-FROM {{ source('core', 'dossiers') }} d
+    d.first_load_id, d.load_id AS last_load_id, d.source_file,
+    coalesce(d.merged_load_id, '') AS merged_load_id, {{ sql_string(build_key) }} AS build_key
+FROM changed d
 LEFT JOIN {{ source('ref', 'units') }} u ON u.unit_code = d.unit_code
 LEFT JOIN lists l ON l.source_sha256 = d.source_sha256 AND l.source_row = d.source_row
 LEFT JOIN {{ source('ref', 'procedures') }} p ON p.procedure_code = d.procedure_code
