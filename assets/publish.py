@@ -43,6 +43,8 @@ def snapshot(context: AssetExecutionContext, warehouse: WarehouseResource, paths
         "dbt_docs": MetadataValue.url(dbt_docs.as_uri()),
         "dbt_docs_path": MetadataValue.path(str(dbt_docs)),
         "tables": len(out["tables"]),
+        # fct_case_files rows written: the new loads' dossiers when the previous snapshot's were carried over
+        "dossier_rows_written": out["dossier_rows_written"],
         **{f"rows.{t}": n for t, n in out["tables"].items()},
         "seconds": round(time.perf_counter() - t0, 3),
     })

@@ -1,7 +1,7 @@
 """fct_case_files is built incrementally (warehouse/macros/incremental.sql): a build rewrites the dossiers merged by
 loads it has not seen and leaves the others as they are; a new window, new reference tables or dossiers deleted by
-hand are followed; and the marts of a warehouse loaded day after day are those of a full build of the same
-warehouse."""
+hand are followed; the marts of a warehouse loaded day after day are those of a full build of the same warehouse;
+and the analysts' snapshot carries the table over, rewriting only those dossiers (warehouse/publish.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ import pytest
 from dagster import DagsterInstance, PartitionKeyRange
 
 from test_pipeline import make_settings, table_fingerprints
+from warehouse.db import connect
 from warehouse.dbt_runner import VN, MartParams, build_marts, run_dbt
+from warehouse.publish import publish
 
 KEPT = "(kept from the build before)"
 
@@ -149,3 +151,59 @@ def test_a_warehouse_built_before_the_incremental_model_is_rebuilt_once(day_by_d
     mark_every_row(db)
     assert all_passed(build_marts(db))
     assert kept_and_rebuilt(db)[1] == set()
+
+
+def publish_to(warehouse: Path, analytics: Path, key: str = "incremental-test-key-0123456789") -> int:
+    """Publish the warehouse's marts to `analytics`; the fct_case_files rows written there."""
+    with contextlib.closing(connect(warehouse)) as con:
+        return publish(con, analytics, key)["dossier_rows_written"]
+
+
+def snapshot_contents(analytics: Path) -> tuple[dict, list]:
+    with contextlib.closing(duckdb.connect(str(analytics), read_only=True)) as con:
+        views = con.execute("SELECT schema_name, view_name, sql, comment FROM duckdb_views() WHERE NOT internal "
+                            "ORDER BY ALL").fetchall()
+    return table_fingerprints(analytics), views
+
+
+@pytest.mark.slow
+def test_the_snapshot_rewrites_only_the_dossiers_of_new_loads(day_by_day, tmp_path):
+    """Each snapshot equals one published from nothing (tables, comments, views); it carries fct_case_files over
+    and writes only the new loads' dossiers, unless the key, the build key or the dossiers deleted say otherwise."""
+    db, analytics = tmp_path / day_by_day.name, tmp_path / "analytics.duckdb"
+    shutil.copyfile(day_by_day, db)
+    with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
+        total = con.execute("SELECT count(*) FROM core.dossiers").fetchone()[0]
+
+    def published_from_nothing(key: str = "incremental-test-key-0123456789") -> tuple[dict, list]:
+        fresh = tmp_path / "fresh" / "analytics.duckdb"
+        shutil.rmtree(fresh.parent, ignore_errors=True)
+        assert publish_to(db, fresh, key) == total
+        return snapshot_contents(fresh)
+
+    assert publish_to(db, analytics) == total
+    assert publish_to(db, analytics) == 0  # nothing new
+    assert snapshot_contents(analytics) == published_from_nothing()
+
+    # A load's merge by hand: its ten dossiers, one of them now returned, are the rows written.
+    with contextlib.closing(duckdb.connect(str(db))) as con:
+        con.execute("UPDATE core.dossiers SET merged_load_id = 'a-new-load', status = 10 WHERE dossier_code IN "
+                    "(SELECT dossier_code FROM core.dossiers WHERE status <> 10 ORDER BY dossier_code LIMIT 10)")
+    assert all_passed(build_marts(db))
+    assert publish_to(db, analytics) == 10
+    assert snapshot_contents(analytics) == published_from_nothing()
+
+    # Another PII key: every reference differs, so the table is written whole.
+    assert publish_to(db, analytics, "another-key-of-at-least-16") == total
+    assert snapshot_contents(analytics) == published_from_nothing("another-key-of-at-least-16")
+
+    # Another window (a new build key on every row), then a dossier deleted by hand: written whole each time.
+    earlier = MartParams(window_end=datetime(2025, 7, 30, 16, 0, tzinfo=VN))
+    assert all_passed(build_marts(db, earlier))
+    assert publish_to(db, analytics) == total
+    with contextlib.closing(duckdb.connect(str(db))) as con:
+        con.execute("DELETE FROM core.dossiers WHERE dossier_code = (SELECT min(dossier_code) FROM core.dossiers)")
+    assert all_passed(build_marts(db, earlier))
+    total -= 1
+    assert publish_to(db, analytics) == total
+    assert snapshot_contents(analytics) == published_from_nothing()

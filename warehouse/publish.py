@@ -12,6 +12,12 @@ reference in every snapshot built with the same key, so analysts can still count
 keeps the code for data engineers. It is written under a temporary name and renamed over the old one, so an analyst who has the old file open
 keeps reading a complete snapshot, never blocks the pipeline, and the next connection sees the new one.
 
+One mart is carried over rather than copied again: `marts.fct_case_files`, one row per dossier, built incrementally
+(warehouse/macros/incremental.sql). When the previous snapshot was published from the same build key, under the same
+key, with the same columns and comments, the new snapshot starts as a copy of that file, and only the dossiers of the
+loads it has not seen (their `merged_load_id`) are rewritten there; the other tables are copied as before. Otherwise
+(the first snapshot, another window, reference, key or column) the table is copied whole.
+
 The views are created again inside the snapshot from the SQL DuckDB keeps for them, which names the marts without a
 database (`marts.x`): DuckDB binds a view's names, when it is queried, inside the database that holds the view, so
 the views read the snapshot's own marts when the file is opened on its own or attached under any name.
@@ -21,6 +27,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from pathlib import Path
 
 import duckdb
@@ -36,6 +43,9 @@ DBT_TEMPORARY = re.compile(r"__dbt_(tmp|backup)$")
 TABLE_SCHEMAS = ("marts", "data_quality")
 VIEW_SCHEMA = "bao_cao"
 # Columns published as a keyed pseudonym under another name, with the comment they get in the snapshot.
+# The dossier-grain mart carried over from the previous snapshot (module doc), and its columns that say which build
+# and which load wrote a row.
+CARRIED_OVER = ("marts", "fct_case_files")
 PSEUDONYMS = {"dossier_code": ("dossier_ref",
                                "Mã tham chiếu hồ sơ (bí danh) | keyed pseudonym of the dossier code (hex sha256 of "
                                "key|code, sources/pii.py): the same dossier has the same reference in every snapshot "
@@ -57,6 +67,14 @@ def _relations(con: duckdb.DuckDBPyConnection, kind: str, schema: str) -> list[t
     rows = con.execute(f"{query} WHERE database_name = current_database() AND schema_name = ? AND NOT temporary "
                        "ORDER BY 1", [schema]).fetchall()
     return [r for r in rows if not DBT_TEMPORARY.search(r[0])]
+
+
+def _snapshot_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, str]]:
+    """(TABLE | VIEW, schema, name) of what the attached snapshot holds."""
+    return con.execute(
+        "SELECT 'VIEW', schema_name, view_name FROM duckdb_views() WHERE database_name = 'snapshot' AND NOT internal "
+        "UNION ALL SELECT 'TABLE', schema_name, table_name FROM duckdb_tables() WHERE database_name = 'snapshot' "
+        "ORDER BY 1 DESC, 2, 3").fetchall()
 
 
 def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[str, str | None]]:
@@ -91,7 +109,9 @@ def _select_list(cols: list[tuple[str, str | None]]) -> tuple[str, list[tuple[st
 
 def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) -> dict:
     """Copy every marts.* and data_quality.* table of the warehouse connection (dossier codes pseudonymised with
-    `pii_key`) and the bao_cao views into a new snapshot file and swap it in."""
+    `pii_key`) and the bao_cao views into a new snapshot file and swap it in; fct_case_files is carried over from
+    the previous snapshot when it can be (module doc). Returns the path, each table's rows and how many rows of
+    fct_case_files were written."""
     if not pii_key:
         raise ValueError("publish needs the PII key: the snapshot's dossier references are keyed pseudonyms")
     analytics_db = Path(analytics_db)
@@ -110,24 +130,35 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
         if hidden:
             raise RuntimeError(f"{VIEW_SCHEMA}.{v} shows {', '.join(hidden)}: the snapshot publishes "
                                f"{', '.join(PSEUDONYMS[c][0] for c in hidden)} instead; name that column in the view")
+    for schema, t, _, _ in tables:
+        personal = [c for c, _ in _columns(con, schema, t) if PERSONAL_COLUMN.search(c)]
+        if personal:
+            raise RuntimeError(f"{schema}.{t} has columns that look personal ({', '.join(personal)}): "
+                               "not published")
+    carried = analytics_db.exists() and any((schema, t) == CARRIED_OVER for schema, t, _, _ in tables)
+    if carried:
+        shutil.copyfile(analytics_db, tmp)
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
     crash_point("publish.attached")
     try:
+        carried = carried and _can_carry_over(con, pii_key, {t: c for _, t, c, _ in tables}[CARRIED_OVER[1]])
+        for kind, schema, name in _snapshot_relations(con):  # the copy's other relations are made again
+            if not (carried and (schema, name) == CARRIED_OVER):
+                con.execute(f"DROP {kind} snapshot.{_ident(schema)}.{_ident(name)}")
         for schema in TABLE_SCHEMAS:
-            con.execute(f"CREATE SCHEMA snapshot.{schema}")
-        counts = {}
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
+        counts, written = {}, None
         for schema, t, comment, _ in tables:
-            cols = _columns(con, schema, t)
-            personal = [c for c, _ in cols if PERSONAL_COLUMN.search(c)]
-            if personal:
-                raise RuntimeError(f"{schema}.{t} has columns that look personal ({', '.join(personal)}): "
-                                   "not published")
-            select, published = _select_list(cols)
             target = f"snapshot.{schema}.{_ident(t)}"
-            keyed = any(c in PSEUDONYMS for c, _ in cols)
-            con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {schema}.{_ident(t)}",
-                        {KEY_PARAM: pii_key} if keyed else None)
-            _copy_comments(con, "TABLE", target, comment, published)
+            if carried and (schema, t) == CARRIED_OVER:
+                written = _carry_over(con, pii_key, target, f"{schema}.{_ident(t)}")
+            else:
+                select, published = _select_list(_columns(con, schema, t))
+                con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {schema}.{_ident(t)}",
+                            {KEY_PARAM: pii_key} if KEY_PARAM in select else None)
+                _copy_comments(con, "TABLE", target, comment, published)
+                if (schema, t) == CARRIED_OVER:
+                    written = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
             # marts tables keep their bare name in the counts (asset metadata rows.<table>)
             counts[t if schema == "marts" else f"{schema}.{t}"] = \
                 con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
@@ -140,7 +171,52 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
     crash_point("publish.detached")
     os.replace(tmp, analytics_db)
     crash_point("publish.replaced")
-    return {"path": str(analytics_db), "tables": counts}
+    return {"path": str(analytics_db), "tables": counts, "dossier_rows_written": written}
+
+
+def _can_carry_over(con: duckdb.DuckDBPyConnection, pii_key: str, comment: str | None) -> bool:
+    """Whether the previous snapshot's fct_case_files (in the attached copy) can be updated rather than copied
+    again: the same columns, types and comments as it would be copied with, every row from the warehouse's current
+    build key, and its references made under this PII key (one dossier both hold, hashed again)."""
+    schema, table = CARRIED_OVER
+    source = f"{schema}.{_ident(table)}"
+    old = f"snapshot.{schema}.{_ident(table)}"
+    described = ("SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? "
+                 "AND schema_name = ? AND table_name = ? ORDER BY column_index")
+    _, published = _select_list(_columns(con, schema, table))
+    current_db = con.execute("SELECT current_database()").fetchone()[0]
+    want_types = [r[1] for r in con.execute(described, [current_db, schema, table]).fetchall()]
+    have = con.execute(described, ["snapshot", schema, table]).fetchall()
+    want = [(c, ty, text) for (c, text), ty in zip(published, want_types)]
+    have_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'snapshot' AND "
+                               "schema_name = ? AND table_name = ?", [schema, table]).fetchall()
+    if have != want or have_comment != [(comment,)]:
+        return False
+    keys = con.execute(f"SELECT DISTINCT build_key FROM {source} UNION SELECT DISTINCT build_key FROM {old}").fetchall()
+    if len(keys) != 1:
+        return False
+    code = con.execute(f"SELECT dossier_code FROM {source} SEMI JOIN (SELECT DISTINCT merged_load_id FROM {old}) s "
+                       "USING (merged_load_id) LIMIT 1").fetchone()
+    return code is not None and con.execute(
+        f"SELECT count(*) > 0 FROM {old} WHERE dossier_ref = {pii_hash_sql('$code')}",
+        {KEY_PARAM: pii_key, "code": code[0]}).fetchone()[0]
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, pii_key: str, target: str, source: str) -> int:
+    """Rewrite in the carried-over table the dossiers of the loads it has not seen; the rows written. When the row
+    counts still differ (dossiers deleted from the warehouse by hand), the table is written again whole."""
+    select, _ = _select_list(_columns(con, *CARRIED_OVER))
+    con.execute("CREATE OR REPLACE TEMP TABLE unseen_loads AS SELECT DISTINCT merged_load_id FROM "
+                f"{source} EXCEPT SELECT DISTINCT merged_load_id FROM {target}")
+    con.execute(f"DELETE FROM {target} WHERE dossier_ref IN (SELECT {pii_hash_sql('dossier_code')} FROM {source} "
+                "SEMI JOIN unseen_loads USING (merged_load_id))", {KEY_PARAM: pii_key})
+    written = con.execute(f"INSERT INTO {target} SELECT {select} FROM {source} SEMI JOIN unseen_loads "
+                          "USING (merged_load_id)", {KEY_PARAM: pii_key}).fetchone()[0]
+    if con.execute(f"SELECT (SELECT count(*) FROM {target}) <> (SELECT count(*) FROM {source})").fetchone()[0]:
+        con.execute(f"DELETE FROM {target}")
+        written = con.execute(f"INSERT INTO {target} SELECT {select} FROM {source}", {KEY_PARAM: pii_key}).fetchone()[0]
+    con.execute("DROP TABLE unseen_loads")
+    return written
 
 
 def _create_views(con: duckdb.DuckDBPyConnection, views: list[tuple[str, str | None, str | None]]) -> None:

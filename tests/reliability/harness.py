@@ -2,8 +2,9 @@
 
 Fingerprints (`fingerprints`): per table, the row count and an order-independent sum of row hashes over every
 column, EXCEPT what differs between two loads of the same content:
-- load ids (`load_id`, `first_load_id`, `last_load_id`, `resolved_by_load_id`) and `run_id`: only whether they are
-  null is fingerprinted (a resolved quarantine row stays resolved; which load resolved it is not compared);
+- load ids (`load_id`, `first_load_id`, `last_load_id`, `merged_load_id`, `resolved_by_load_id`) and `run_id`: only
+  whether they are null is fingerprinted (a resolved quarantine row stays resolved; which load resolved it is not
+  compared);
 - the clocks of the meta tables (`started_at`, `finished_at`, `validated_at`, `seconds`);
 - `meta.loads` as a whole (one row per attempt, failed ones included): compared separately (`loads`);
 - the schema `data_quality` (warehouse and snapshot): it describes the loads themselves (one row per load, per file
@@ -27,7 +28,7 @@ import duckdb
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 TEST_KEY = "reliability-test-key-not-a-secret-0123456789"
-LOAD_ID_COLUMNS = {"load_id", "first_load_id", "last_load_id", "resolved_by_load_id", "run_id"}
+LOAD_ID_COLUMNS = {"load_id", "first_load_id", "last_load_id", "merged_load_id", "resolved_by_load_id", "run_id"}
 META_CLOCKS = {"started_at", "finished_at", "validated_at", "seconds"}
 SKIP_TABLES = {"meta.loads"}
 SKIP_SCHEMAS = {"data_quality"}
