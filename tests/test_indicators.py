@@ -53,7 +53,8 @@ def build_with(base, tmp_path, dossiers: list[dict], children: dict[str, list[di
                 f"INSERT INTO core.dossiers BY NAME SELECT {', '.join(f'{v} AS {c}' for c, v in zip(DOSSIER_COLUMNS, values))}, "
                 f"{_ts(d['received_at'])} AS event_at, 2 AS source_rank, 'hand.json' AS source_file, "
                 f"'sha-{d['dossier_code']}' AS source_sha256, {row} AS source_row, 'load-1' AS load_id, "
-                "false AS is_test")
+                # merged by a load the marts have not seen, as the merge stamps them: fct_case_files takes them
+                "'load-1' AS merged_load_id, false AS is_test")
         for table, rows in (children or {}).items():
             for r in rows:
                 code = r["dossier_code"]
