@@ -169,7 +169,8 @@ def snapshot_contents(analytics: Path) -> tuple[dict, list]:
 @pytest.mark.slow
 def test_the_snapshot_rewrites_only_the_dossiers_of_new_loads(day_by_day, tmp_path):
     """Each snapshot equals one published from nothing (tables, comments, views); it carries fct_case_files over
-    and writes only the new loads' dossiers, unless the key, the build key or the dossiers deleted say otherwise."""
+    and writes only the new loads' dossiers, unless the key, the build key, the dossiers deleted or a damaged previous
+    snapshot say otherwise."""
     db, analytics = tmp_path / day_by_day.name, tmp_path / "analytics.duckdb"
     shutil.copyfile(day_by_day, db)
     with contextlib.closing(duckdb.connect(str(db), read_only=True)) as con:
@@ -205,5 +206,10 @@ def test_the_snapshot_rewrites_only_the_dossiers_of_new_loads(day_by_day, tmp_pa
         con.execute("DELETE FROM core.dossiers WHERE dossier_code = (SELECT min(dossier_code) FROM core.dossiers)")
     assert all_passed(build_marts(db, earlier))
     total -= 1
+    assert publish_to(db, analytics) == total
+    assert snapshot_contents(analytics) == published_from_nothing()
+
+    # A previous snapshot that cannot be opened (a damaged file) is not carried over: written whole, no error.
+    analytics.write_bytes(b"not a DuckDB file")
     assert publish_to(db, analytics) == total
     assert snapshot_contents(analytics) == published_from_nothing()

@@ -16,7 +16,8 @@ One mart is carried over rather than copied again: `marts.fct_case_files`, one r
 (warehouse/macros/incremental.sql). When the previous snapshot was published from the same build key, under the same
 key, with the same columns and comments, the new snapshot starts as a copy of that file, and only the dossiers of the
 loads it has not seen (their `merged_load_id`) are rewritten there; the other tables are copied as before. Otherwise
-(the first snapshot, another window, reference, key or column) the table is copied whole.
+(the first snapshot, another window, reference, key or column, a previous file that cannot be opened) the table is
+copied whole. The check reads the previous snapshot where it is, read-only, so the copy is made only when it is used.
 
 The views are created again inside the snapshot from the SQL DuckDB keeps for them, which names the marts without a
 database (`marts.x`): DuckDB binds a view's names, when it is queried, inside the database that holds the view, so
@@ -77,33 +78,36 @@ def _snapshot_relations(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, 
         "ORDER BY 1 DESC, 2, 3").fetchall()
 
 
-def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str) -> list[tuple[str, str | None]]:
+def _columns(con: duckdb.DuckDBPyConnection, schema: str, name: str,
+             database: str | None = None) -> list[tuple[str, str | None, str]]:
+    """(column, comment, type) of a table or view, in order, in the connection's own database or another."""
     return con.execute(
-        "SELECT column_name, comment FROM duckdb_columns() WHERE database_name = current_database() "
-        "AND schema_name = ? AND table_name = ? ORDER BY column_index", [schema, name]).fetchall()
+        "SELECT column_name, comment, data_type FROM duckdb_columns() WHERE database_name = "
+        "coalesce(?, current_database()) AND schema_name = ? AND table_name = ? ORDER BY column_index",
+        [database, schema, name]).fetchall()
 
 
 def _copy_comments(con: duckdb.DuckDBPyConnection, kind: str, target: str, comment: str | None,
-                   columns: list[tuple[str, str | None]]) -> None:
+                   columns: list[tuple[str, str | None, str]]) -> None:
     if comment:
         con.execute(f"COMMENT ON {kind} {target} IS {_quote(comment)}")
-    for column, text in columns:
+    for column, text, _ in columns:
         if text:
             con.execute(f"COMMENT ON COLUMN {target}.{_ident(column)} IS {_quote(text)}")
 
 
-def _select_list(cols: list[tuple[str, str | None]]) -> tuple[str, list[tuple[str, str | None]]]:
+def _select_list(cols: list[tuple[str, str | None, str]]) -> tuple[str, list[tuple[str, str | None, str]]]:
     """The SELECT list that copies a table with its pseudonymised columns (PSEUDONYMS), and the snapshot's
-    (column, comment) list."""
+    (column, comment, type) list."""
     exprs, out = [], []
-    for column, comment in cols:
+    for column, comment, data_type in cols:
         if column in PSEUDONYMS:
             name, text = PSEUDONYMS[column]
             exprs.append(f"{pii_hash_sql(_ident(column))} AS {_ident(name)}")
-            out.append((name, text))
+            out.append((name, text, "VARCHAR"))  # hex sha256
         else:
             exprs.append(_ident(column))
-            out.append((column, comment))
+            out.append((column, comment, data_type))
     return ", ".join(exprs), out
 
 
@@ -126,22 +130,28 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
     tables = [(schema, *t) for schema in TABLE_SCHEMAS for t in _relations(con, "table", schema)]
     views = _relations(con, "view", VIEW_SCHEMA)
     for v, _, _ in views:  # a view would show a pseudonymised column under its old name: refused before any copy
-        hidden = [c for c, _ in _columns(con, VIEW_SCHEMA, v) if c in PSEUDONYMS]
+        hidden = [c for c, _, _ in _columns(con, VIEW_SCHEMA, v) if c in PSEUDONYMS]
         if hidden:
             raise RuntimeError(f"{VIEW_SCHEMA}.{v} shows {', '.join(hidden)}: the snapshot publishes "
                                f"{', '.join(PSEUDONYMS[c][0] for c in hidden)} instead; name that column in the view")
+    selects = {}  # (schema, table) -> the SELECT list that copies it and the snapshot's columns
     for schema, t, _, _ in tables:
-        personal = [c for c, _ in _columns(con, schema, t) if PERSONAL_COLUMN.search(c)]
+        columns = _columns(con, schema, t)
+        personal = [c for c, _, _ in columns if PERSONAL_COLUMN.search(c)]
         if personal:
             raise RuntimeError(f"{schema}.{t} has columns that look personal ({', '.join(personal)}): "
                                "not published")
-    carried = analytics_db.exists() and any((schema, t) == CARRIED_OVER for schema, t, _, _ in tables)
+        selects[schema, t] = _select_list(columns)
+    comments = {(schema, t): comment for schema, t, comment, _ in tables}
+    # The previous snapshot is read where it is (read-only) and copied only when its fct_case_files can be carried
+    # over; one that cannot be opened is not carried over (written anew, as the first one).
+    carried = analytics_db.exists() and CARRIED_OVER in selects and _can_carry_over(
+        con, analytics_db, pii_key, comments[CARRIED_OVER], selects[CARRIED_OVER])
     if carried:
         shutil.copyfile(analytics_db, tmp)
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
     crash_point("publish.attached")
     try:
-        carried = carried and _can_carry_over(con, pii_key, {t: c for _, t, c, _ in tables}[CARRIED_OVER[1]])
         for kind, schema, name in _snapshot_relations(con):  # the copy's other relations are made again
             if not (carried and (schema, name) == CARRIED_OVER):
                 con.execute(f"DROP {kind} snapshot.{_ident(schema)}.{_ident(name)}")
@@ -149,13 +159,13 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
             con.execute(f"CREATE SCHEMA IF NOT EXISTS snapshot.{schema}")
         counts, written = {}, None
         for schema, t, comment, _ in tables:
-            target = f"snapshot.{schema}.{_ident(t)}"
+            target, source = f"snapshot.{schema}.{_ident(t)}", f"{schema}.{_ident(t)}"
+            select, published = selects[schema, t]
+            params = {KEY_PARAM: pii_key} if KEY_PARAM in select else None
             if carried and (schema, t) == CARRIED_OVER:
-                written = _carry_over(con, pii_key, target, f"{schema}.{_ident(t)}")
+                written = _carry_over(con, pii_key, target, source, select)
             else:
-                select, published = _select_list(_columns(con, schema, t))
-                con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {schema}.{_ident(t)}",
-                            {KEY_PARAM: pii_key} if KEY_PARAM in select else None)
+                con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {source}", params)
                 _copy_comments(con, "TABLE", target, comment, published)
                 if (schema, t) == CARRIED_OVER:
                     written = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
@@ -174,38 +184,40 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
     return {"path": str(analytics_db), "tables": counts, "dossier_rows_written": written}
 
 
-def _can_carry_over(con: duckdb.DuckDBPyConnection, pii_key: str, comment: str | None) -> bool:
-    """Whether the previous snapshot's fct_case_files (in the attached copy) can be updated rather than copied
-    again: the same columns, types and comments as it would be copied with, every row from the warehouse's current
-    build key, and its references made under this PII key (one dossier both hold, hashed again)."""
+def _can_carry_over(con: duckdb.DuckDBPyConnection, previous: Path, pii_key: str, comment: str | None,
+                    select: tuple[str, list[tuple[str, str | None, str]]]) -> bool:
+    """Whether the previous snapshot's fct_case_files can be updated rather than copied again: the same columns,
+    types and comments as it would be copied with (`select`), every row from the warehouse's current build key, and
+    its references made under this PII key (one dossier both hold, hashed again). The snapshot is attached read-only
+    for the check."""
     schema, table = CARRIED_OVER
-    source = f"{schema}.{_ident(table)}"
-    old = f"snapshot.{schema}.{_ident(table)}"
-    described = ("SELECT column_name, data_type, comment FROM duckdb_columns() WHERE database_name = ? "
-                 "AND schema_name = ? AND table_name = ? ORDER BY column_index")
-    _, published = _select_list(_columns(con, schema, table))
-    current_db = con.execute("SELECT current_database()").fetchone()[0]
-    want_types = [r[1] for r in con.execute(described, [current_db, schema, table]).fetchall()]
-    have = con.execute(described, ["snapshot", schema, table]).fetchall()
-    want = [(c, ty, text) for (c, text), ty in zip(published, want_types)]
-    have_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'snapshot' AND "
-                               "schema_name = ? AND table_name = ?", [schema, table]).fetchall()
-    if have != want or have_comment != [(comment,)]:
+    source, old = f"{schema}.{_ident(table)}", f"previous.{schema}.{_ident(table)}"
+    try:
+        con.execute(f"ATTACH {_quote(str(previous))} AS previous (READ_ONLY)")
+    except duckdb.Error:
         return False
-    keys = con.execute(f"SELECT DISTINCT build_key FROM {source} UNION SELECT DISTINCT build_key FROM {old}").fetchall()
-    if len(keys) != 1:
-        return False
-    code = con.execute(f"SELECT dossier_code FROM {source} SEMI JOIN (SELECT DISTINCT merged_load_id FROM {old}) s "
-                       "USING (merged_load_id) LIMIT 1").fetchone()
-    return code is not None and con.execute(
-        f"SELECT count(*) > 0 FROM {old} WHERE dossier_ref = {pii_hash_sql('$code')}",
-        {KEY_PARAM: pii_key, "code": code[0]}).fetchone()[0]
+    try:
+        have_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'previous' AND "
+                                   "schema_name = ? AND table_name = ?", [schema, table]).fetchall()
+        if _columns(con, schema, table, "previous") != select[1] or have_comment != [(comment,)]:
+            return False
+        keys = con.execute(f"SELECT DISTINCT build_key FROM {source} UNION SELECT DISTINCT build_key FROM {old}"
+                           ).fetchall()
+        if len(keys) != 1:
+            return False
+        code = con.execute(f"SELECT dossier_code FROM {source} SEMI JOIN (SELECT DISTINCT merged_load_id FROM {old}) "
+                           "s USING (merged_load_id) LIMIT 1").fetchone()
+        return code is not None and con.execute(
+            f"SELECT count(*) > 0 FROM {old} WHERE dossier_ref = {pii_hash_sql('$code')}",
+            {KEY_PARAM: pii_key, "code": code[0]}).fetchone()[0]
+    finally:
+        con.execute("DETACH previous")
 
 
-def _carry_over(con: duckdb.DuckDBPyConnection, pii_key: str, target: str, source: str) -> int:
-    """Rewrite in the carried-over table the dossiers of the loads it has not seen; the rows written. When the row
-    counts still differ (dossiers deleted from the warehouse by hand), the table is written again whole."""
-    select, _ = _select_list(_columns(con, *CARRIED_OVER))
+def _carry_over(con: duckdb.DuckDBPyConnection, pii_key: str, target: str, source: str, select: str) -> int:
+    """Rewrite in the carried-over table the dossiers of the loads it has not seen (`select`: the SELECT list that
+    copies a row); the rows written. When the row counts still differ (dossiers deleted from the warehouse by hand),
+    the table is written again whole."""
     con.execute("CREATE OR REPLACE TEMP TABLE unseen_loads AS SELECT DISTINCT merged_load_id FROM "
                 f"{source} EXCEPT SELECT DISTINCT merged_load_id FROM {target}")
     con.execute(f"DELETE FROM {target} WHERE dossier_ref IN (SELECT {pii_hash_sql('dossier_code')} FROM {source} "
