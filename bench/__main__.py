@@ -20,7 +20,7 @@ def main(argv: list[str] | None = None) -> int:
                                  "generated exports, plus the daily increment and a no-op re-run")
     ap.add_argument("--sizes", default="sample,1m", help=f"comma-separated: {', '.join(SIZES)} or a scale (0.05)")
     ap.add_argument("--with-10m", action="store_true", help="add the national world: 34 provinces, ~10.5M dossiers, "
-                    "gzipped (~7 GB of disk, ~25 min to generate)")
+                    "gzipped (5.4 GB of files, ~25 min to generate; a run needs ~40 GB more free: warehouse, staging, spill)")
     ap.add_argument("--runs", type=int, default=3, help="runs per measure (the median is reported)")
     ap.add_argument("--peer-runs", type=int, default=None,
                     help="runs of the peer (dlt) per measure, default --runs (the peer takes ~4x the pipeline's time)")
