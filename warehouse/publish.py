@@ -146,7 +146,7 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
     # The previous snapshot is read where it is (read-only) and copied only when its fct_case_files can be carried
     # over; one that cannot be opened is not carried over (written anew, as the first one).
     carried = analytics_db.exists() and CARRIED_OVER in selects and _can_carry_over(
-        con, analytics_db, pii_key, comments[CARRIED_OVER], selects[CARRIED_OVER])
+        con, analytics_db, pii_key, comments[CARRIED_OVER], selects[CARRIED_OVER][1])
     if carried:
         shutil.copyfile(analytics_db, tmp)
     con.execute(f"ATTACH {_quote(str(tmp))} AS snapshot")
@@ -161,11 +161,11 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
         for schema, t, comment, _ in tables:
             target, source = f"snapshot.{schema}.{_ident(t)}", f"{schema}.{_ident(t)}"
             select, published = selects[schema, t]
-            params = {KEY_PARAM: pii_key} if KEY_PARAM in select else None
             if carried and (schema, t) == CARRIED_OVER:
                 written = _carry_over(con, pii_key, target, source, select)
             else:
-                con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {source}", params)
+                con.execute(f"CREATE TABLE {target} AS SELECT {select} FROM {source}",
+                            {KEY_PARAM: pii_key} if KEY_PARAM in select else None)
                 _copy_comments(con, "TABLE", target, comment, published)
                 if (schema, t) == CARRIED_OVER:
                     written = con.execute(f"SELECT count(*) FROM {target}").fetchone()[0]
@@ -185,9 +185,9 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
 
 
 def _can_carry_over(con: duckdb.DuckDBPyConnection, previous: Path, pii_key: str, comment: str | None,
-                    select: tuple[str, list[tuple[str, str | None, str]]]) -> bool:
+                    published: list[tuple[str, str | None, str]]) -> bool:
     """Whether the previous snapshot's fct_case_files can be updated rather than copied again: the same columns,
-    types and comments as it would be copied with (`select`), every row from the warehouse's current build key, and
+    types and comments as it would be copied with (`published`, from _select_list), every row from the warehouse's current build key, and
     its references made under this PII key (one dossier both hold, hashed again). The snapshot is attached read-only
     for the check."""
     schema, table = CARRIED_OVER
@@ -199,7 +199,7 @@ def _can_carry_over(con: duckdb.DuckDBPyConnection, previous: Path, pii_key: str
     try:
         have_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'previous' AND "
                                    "schema_name = ? AND table_name = ?", [schema, table]).fetchall()
-        if _columns(con, schema, table, "previous") != select[1] or have_comment != [(comment,)]:
+        if _columns(con, schema, table, "previous") != published or have_comment != [(comment,)]:
             return False
         keys = con.execute(f"SELECT DISTINCT build_key FROM {source} UNION SELECT DISTINCT build_key FROM {old}"
                            ).fetchall()
