@@ -39,6 +39,9 @@ BENCH_KEY = "hoso-bench-key-not-a-secret-0123456789"
 SIZES = {"tiny": (0.01, 0, False), "sample": (1.0, 0, False), "1m": (3.22, 0, False), "10m": (1.0, 33, True)}
 GB_PER_SCALE = 1.6  # plain landing folder size per unit of scale and province (scale 1 = 1.6 GB, 3.22 = 4.9 GB)
 GZIP_SHARE = 0.12  # gzipped / plain size of the exports (national world at scale 0.1: 534 MB)
+# Disk a size's measures take at their peak, per landing record, besides the world's files: the warehouse, the
+# staged Parquet, the floor's tables and DuckDB's spill (the 10M world's run: 38.5 GB for 58.3M records, 2026-12-05).
+RUN_BYTES_PER_RECORD = 700
 STAGES = ["reference", "staging__extracted_exports", "staging__validated_exports", "load", "marts",
           "analytics__snapshot", "analytics__report"]
 
@@ -103,6 +106,13 @@ def parse_sizes(text: str) -> list[tuple[str, tuple[float, int, bool]]]:
     return out
 
 
+def ensure_free_disk(path: Path, need: float, what: str) -> None:
+    """Refuse, before it starts, work that would run out of disk in the middle (at 10M, after half an hour)."""
+    free = shutil.disk_usage(path).free
+    if free < need:
+        raise SystemExit(f"bench: {what} needs ~{need / 1e9:.1f} GB free; {path} has {free / 1e9:.1f} GB")
+
+
 def world_dir(data_dir: Path, world: tuple[float, int, bool]) -> Path:
     scale, provinces, gz = world
     return data_dir / "worlds" / (f"scale-{scale:g}" + (f"-provinces-{provinces + 1}" if provinces else "")
@@ -116,11 +126,9 @@ def ensure_world(data_dir: Path, world: tuple[float, int, bool]) -> tuple[Path, 
     out = world_dir(data_dir, world)
     if (out / "manifest.json").is_file():
         return out, json.loads((out / "manifest.json").read_text()), None
-    need = GB_PER_SCALE * scale * (1 + provinces) * (GZIP_SHARE if gz else 1) * 1.1 * 1e9
-    free = shutil.disk_usage(data_dir).free
-    if free < need * 1.5:  # the world, plus warehouses and the peer's copy
-        raise SystemExit(f"bench: scale {scale:g} needs ~{need / 1e9:.0f} GB for its files plus as much again for the "
-                         f"warehouses; {data_dir} has {free / 1e9:.0f} GB free")
+    files = GB_PER_SCALE * scale * (1 + provinces) * (GZIP_SHARE if gz else 1) * 1.1 * 1e9
+    ensure_free_disk(data_dir, files * 1.5, f"generating the world at scale {scale:g} (its files, ~{files / 1e9:.1f} "
+                     "GB, and room to start loading them)")
     tmp = out.with_name(out.name + ".partial")
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.parent.mkdir(parents=True, exist_ok=True)
@@ -289,6 +297,8 @@ def bench_size(name: str, spec: tuple[float, int, bool], args, peer_py: Path | N
             "increment_files": len(inc_files), "increment_records": records_of(manifest, inc_files),
             "dossiers_received": sum(v["all"]["received"] for v in n_dossiers.values()) if n_dossiers else None}
     say(f"[{name}] scale {scale:g}, {spec[1] + 1} province(s): {info['files']} files, {info['landing_bytes'] / 1e9:.2f} GB, {records:,} records")
+    ensure_free_disk(data_dir, records * RUN_BYTES_PER_RECORD,
+                     f"[{name}] the run on {records:,} records ({RUN_BYTES_PER_RECORD} bytes a record at its peak)")
     scratch = Path(tempfile.mkdtemp(prefix=f"run-{name}-", dir=data_dir))
     results: dict[str, list[dict]] = {"floor": [], "peer": [], "pipeline": []}
     lake_rows: list[dict] = []
@@ -367,6 +377,8 @@ def bench_increment(name: str, world: Path, manifest: dict, base_files: list[str
     pristine = scratch / "inc-pipeline-base-copy"
     if args.runs > 1:
         shutil.rmtree(pristine, ignore_errors=True)
+        ensure_free_disk(scratch, sum(p.stat().st_size for p in home0.rglob("*") if p.is_file()),
+                         f"[{name}] the copy of the base warehouse that puts it back between increment runs")
         shutil.copytree(home0, pristine)  # the staging area (wh/staging) is empty after a successful load
     for i in range(args.runs):
         home = home0

@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench.harness import ensure_free_disk
 from bench.lake import split_by_day
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -106,3 +108,15 @@ def test_lake_workers_share_the_days_and_each_has_the_undated_files(tmp_path):
                                         "provincial/16738-hoso-20250703.csv", "provincial/20250630-hoso-20250705.csv"])
     assert held[1] == sorted(undated + ["portal/xuly-20250702-01.json", "tasks/nq57-xa-20250704.csv"])
     assert (folders[1] / "tasks/nq57-xa-20250704.csv").stat().st_ino == (world / "tasks/nq57-xa-20250704.csv").stat().st_ino
+
+
+def test_a_run_that_would_not_fit_on_the_disk_is_refused_before_it_starts(tmp_path):
+    """The bench refuses work the disk cannot hold (at 10M it failed after 20 minutes with "No space left"), saying
+    what needed how much and how much there is."""
+    free = shutil.disk_usage(tmp_path).free
+    with pytest.raises(SystemExit) as refused:
+        ensure_free_disk(tmp_path, free + 1e12, "[10m] the run on 58,260,605 records")
+    message = str(refused.value)
+    assert message.startswith("bench: [10m] the run on 58,260,605 records needs ~")
+    assert f"{(free + 1e12) / 1e9:.1f} GB free; {tmp_path} has " in message
+    ensure_free_disk(tmp_path, free / 2, "what fits")  # room enough: nothing said, nothing raised
