@@ -61,12 +61,13 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _relations(con: duckdb.DuckDBPyConnection, kind: str, schema: str) -> list[tuple[str, str | None, str | None]]:
-    """(name, comment, sql) of the tables or views of a schema of the connection's own database."""
+def _relations(con: duckdb.DuckDBPyConnection, kind: str, schema: str,
+               database: str | None = None) -> list[tuple[str, str | None, str | None]]:
+    """(name, comment, sql) of the tables or views of a schema, in the connection's own database or another."""
     query = ("SELECT table_name, comment, NULL FROM duckdb_tables()" if kind == "table" else
              "SELECT view_name, comment, sql FROM duckdb_views()")
-    rows = con.execute(f"{query} WHERE database_name = current_database() AND schema_name = ? AND NOT temporary "
-                       "ORDER BY 1", [schema]).fetchall()
+    rows = con.execute(f"{query} WHERE database_name = coalesce(?, current_database()) AND schema_name = ? "
+                       "AND NOT temporary ORDER BY 1", [database, schema]).fetchall()
     return [r for r in rows if not DBT_TEMPORARY.search(r[0])]
 
 
@@ -186,10 +187,10 @@ def publish(con: duckdb.DuckDBPyConnection, analytics_db: Path, pii_key: str) ->
 
 def _can_carry_over(con: duckdb.DuckDBPyConnection, previous: Path, pii_key: str, comment: str | None,
                     published: list[tuple[str, str | None, str]]) -> bool:
-    """Whether the previous snapshot's fct_case_files can be updated rather than copied again: the same columns,
-    types and comments as it would be copied with (`published`, from _select_list), every row from the warehouse's current build key, and
-    its references made under this PII key (one dossier both hold, hashed again). The snapshot is attached read-only
-    for the check."""
+    """Whether the previous snapshot's fct_case_files can be updated rather than copied again: the same table
+    comment, and columns, types and comments as it would be copied with (`published`, from _select_list); every row
+    from the warehouse's current build key; its references made under this PII key (one dossier both hold, hashed
+    again). The snapshot is attached read-only for the check."""
     schema, table = CARRIED_OVER
     source, old = f"{schema}.{_ident(table)}", f"previous.{schema}.{_ident(table)}"
     try:
@@ -197,9 +198,9 @@ def _can_carry_over(con: duckdb.DuckDBPyConnection, previous: Path, pii_key: str
     except duckdb.Error:
         return False
     try:
-        have_comment = con.execute("SELECT comment FROM duckdb_tables() WHERE database_name = 'previous' AND "
-                                   "schema_name = ? AND table_name = ?", [schema, table]).fetchall()
-        if _columns(con, schema, table, "previous") != published or have_comment != [(comment,)]:
+        comments = {name: text for name, text, _ in _relations(con, "table", schema, "previous")}
+        if table not in comments or comments[table] != comment \
+                or _columns(con, schema, table, "previous") != published:
             return False
         keys = con.execute(f"SELECT DISTINCT build_key FROM {source} UNION SELECT DISTINCT build_key FROM {old}"
                            ).fetchall()
