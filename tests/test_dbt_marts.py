@@ -86,6 +86,32 @@ def test_a_broken_table_fails_its_tests(built, tmp_path):
     assert not any("province_ranking" in k or "ratio_by_agency" in k for k in failed)
 
 
+def test_a_code_off_its_list_or_a_null_fails_the_models_column_values(built, tmp_path):
+    """One column_values test per model (tests/generic/column_values.sql) stands for a not_null and an accepted_values
+    test on each column: it fails, naming each column and problem with its row count, and nothing else."""
+    db = copy_warehouse(built, tmp_path)
+    con = duckdb.connect(str(db))
+    try:
+        first, second = con.execute("SELECT dossier_code FROM marts.fct_case_files ORDER BY 1 LIMIT 2").fetchall()
+        con.execute("UPDATE marts.fct_case_files SET channel = 9 WHERE dossier_code = ?", first)
+        con.execute("UPDATE marts.fct_case_files SET status_label = NULL, level = 'xa' WHERE dossier_code = ?", second)
+        nulls = con.execute("SELECT count(*) FROM marts.fct_case_files WHERE applicant_type IS NULL").fetchone()[0]
+    finally:
+        con.close()
+    assert nulls > 0  # provincial exports carry no applicant type: a null is not a code off the list
+    results = test_results(db, ["test", "--select", "test_name:column_values", "--store-failures"])
+    assert {k for k, v in results.items() if v != "pass"} == {"column_values_fct_case_files"}
+    assert len(results) == 19
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        problems = con.execute("SELECT problem, n_rows FROM dbt_test__audit.column_values_fct_case_files "
+                               "ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert problems == [("channel not in (1, 2, 3)", 1), ("level not in ('province', 'commune')", 1),
+                        ("status_label is null", 1)]
+
+
 def test_province_wide_must_be_the_sum_of_the_levels(built, tmp_path):
     db = copy_warehouse(built, tmp_path)
     con = duckdb.connect(str(db))
