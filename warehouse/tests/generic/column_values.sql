@@ -12,10 +12,11 @@
 {%- for column, values in accepted_values.items() -%}
     {%- set codes = [] -%}
     {%- for value in values -%}
-        {%- do codes.append("'" ~ value | replace("'", "''") ~ "'" if value is string else value | string) -%}
+        {%- do codes.append(sql_string(value) if value is string else value | string) -%}
     {%- endfor -%}
-    {%- do counts.append("count(*) filter (where " ~ adapter.quote(column) ~ " not in (" ~ codes | join(", ")
-                         ~ ")) as " ~ adapter.quote(column ~ " not in (" ~ codes | join(", ") ~ ")")) -%}
+    {%- set listed = " not in (" ~ codes | join(", ") ~ ")" -%}
+    {%- do counts.append("count(*) filter (where " ~ adapter.quote(column) ~ listed ~ ") as "
+                         ~ adapter.quote(column ~ listed)) -%}
 {%- endfor %}
 with counts as (
     select
