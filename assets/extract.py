@@ -7,6 +7,7 @@ import time
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from assets.partitions import BACKFILL, PARTITIONS, PROVINCES, run_partitions
+from assets.progress import BatchedLog
 from assets.resources import PathsResource, WarehouseResource
 from sources.discover import discover
 from stages.extract import extract_files, partition_of
@@ -32,8 +33,9 @@ def extracted_exports(context: AssetExecutionContext, warehouse: WarehouseResour
     files = [f for f in discover(paths.landing, paths.hash_cache) if partition_of(f) in set(days)]
     with warehouse.writer() as con:
         seen, loaded = seen_files(con)
-    staged = extract_files(files, paths.landing, paths.staging, paths.pii_key(), seen, loaded, context.log.debug,
-                           provinces=PROVINCES, wanted=provinces)
+    with BatchedLog(context.log.debug) as progress:
+        staged = extract_files(files, paths.landing, paths.staging, paths.pii_key(), seen, loaded, progress,
+                               provinces=PROVINCES, wanted=provinces)
     rejected = [f"{s.relpath}: {s.reason}" for s in staged if s.outcome == "rejected"]
     return MaterializeResult(metadata={
         "files_in_partitions": len(files),

@@ -17,6 +17,7 @@ from dagster import (
 )
 
 from assets.partitions import BACKFILL, PARTITIONS, run_partitions
+from assets.progress import BatchedLog
 from assets.resources import PathsResource, WarehouseResource
 from assets.tables import REF_TABLES, table_key
 from expectations.docs import build_data_docs
@@ -133,7 +134,8 @@ def validated_exports(context: AssetExecutionContext, warehouse: WarehouseResour
         ref = Reference.from_warehouse(con)
     outcomes: list = []
     days, provinces = run_partitions(context)
-    staged = validate_files(staged_files(paths.staging, days, provinces), ref, context.log.debug, outcomes)
+    with BatchedLog(context.log.debug) as progress:
+        staged = validate_files(staged_files(paths.staging, days, provinces), ref, progress, outcomes)
     # The rule (module top): files over the share and the floor are blocked, and stay so (outcome `blocked`, skipped
     # by every load) until validated again under another reference or suites.
     newly_blocked = [s for s in staged if s.outcome == "validated" and blocked_file(s)]

@@ -3,6 +3,7 @@ the published figures from records, the defect outcomes of the ground-truth mani
 the absence of personal data in the analysts' snapshot."""
 
 import json
+import logging
 import os
 import shutil
 import time
@@ -385,19 +386,51 @@ def zone_typed_or_hugeint_columns(analytics_db: Path) -> list[tuple[str, str]]:
         con.close()
 
 
+def assert_progress_batched(instance: DagsterInstance, run_id: str, files: list[str]) -> None:
+    """The extract and validate steps' per-file lines (debug level) name each file of the run once, in fewer log
+    events than files: each event is a row written to the run's storage."""
+    logs = instance.all_logs(run_id)
+    for step, verb in (("staging__extracted_exports", "extract"), ("staging__validated_exports", "validate")):
+        messages = [e.user_message for e in logs if e.step_key == step and not e.is_dagster_event
+                    and e.level == logging.DEBUG]
+        lines = [line for m in messages for line in m.splitlines()]
+        named = [line.split(": ")[0].removeprefix(f"{verb} ") for line in lines]
+        # every file is extracted; only those extracted (not a duplicate, not rejected) are validated
+        assert (sorted(named) == sorted(files)) if verb == "extract" else \
+            (len(set(named)) == len(named) > 0 and set(named) <= set(files)), (step, named)
+        assert len(messages) < len(lines), (step, len(messages), len(lines))
+
+
+def test_progress_lines_are_logged_together_at_most_every_few_seconds():
+    from assets.progress import BatchedLog
+
+    now = [0.0]
+    logged: list[str] = []
+    with BatchedLog(logged.append, every=5.0, clock=lambda: now[0]) as progress:
+        for i in range(12):  # one file a second
+            progress(f"file {i}")
+            now[0] += 1.0
+    assert logged == ["\n".join(f"file {i}" for i in range(6)), "\n".join(f"file {i}" for i in range(6, 11)),
+                      "file 11"]
+    with BatchedLog(logged.append) as progress:
+        pass
+    assert len(logged) == 3  # nothing to say, nothing logged
+
+
 def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
     """Loading the days as three backfill ranges, newest first, then re-running one day, gives the same marts as
     one run over the whole range; the asset checks report on every run."""
     from dagster import PartitionKeyRange
 
     from assets.partitions import DAILY
-    from cli.run import RANGE_END_TAG, RANGE_START_TAG, partition_range
+    from cli.run import RANGE_END_TAG, RANGE_START_TAG, landing_days, partition_range
     from pipelines.definitions import build_definitions
 
     whole = make_settings(tmp_path / "whole", small_world_dir)
     run(whole)
     pieces = make_settings(tmp_path / "pieces", small_world_dir)
     keys = DAILY.get_partition_keys_in_range(PartitionKeyRange(*partition_range(small_world_dir)))
+    days = landing_days(small_world_dir)
     thirds = [keys[i * len(keys) // 3:(i + 1) * len(keys) // 3] for i in range(3)]
     job = build_definitions(pieces, allow_demo_key=True).resolve_job_def("daily_sync")
     with DagsterInstance.ephemeral() as instance:
@@ -406,6 +439,7 @@ def test_backfill_in_pieces_equals_one_range(small_world_dir, tmp_path):
             assert res.success
             checks = {e.check_name: e.passed for e in res.get_asset_check_evaluations()}
             assert checks["quarantined_share"] is True and "suite_dossiers" in checks
+            assert_progress_batched(instance, res.run_id, [f for d in part for f in days.get(d, [])])
         # re-running a partition is idempotent
         before = table_fingerprints(pieces.warehouse_db)
         assert job.execute_in_process(instance=instance, partition_key=keys[3]).success
