@@ -4,9 +4,10 @@ pseudonym of the snapshot (warehouse/publish.py):
 - on the hand-made test world (tests/snapshot_world.py: LOADS, FILES, QUARANTINED, VALIDATIONS) every count is
   checked by hand, the failing values and dossier codes of the quarantine do not reach the snapshot, the report
   shows the section only when the tables exist;
-- on the small world (fast) and the sample world (slow) run by the pipeline, the snapshot's data-quality counts equal
-  meta.files and core.quarantine of the warehouse exactly, and the quarantine counts by reason equal the defects the
-  generator planted (samples/ writes them into manifest.json: an independent expectation, 21 records);
+- on the small world run by the pipeline (and on the sample world's run of tests/test_pipeline.py, which calls
+  check_world), the snapshot's data-quality counts equal meta.files and core.quarantine of the warehouse exactly, and
+  the quarantine counts by reason equal the defects the generator planted (samples/ writes them into manifest.json:
+  an independent expectation, 21 records);
 - every `dossier_ref` of the snapshot is the keyed hash of the warehouse's dossier code under the run's key.
 """
 
@@ -307,20 +308,3 @@ def test_small_world_data_quality_equals_the_records_and_the_manifest(small_worl
     settings = run_world(small_world_dir, tmp_path)
     by_reason = check_world(settings, small_world_dir)
     assert sum(by_reason.values()) == 21
-
-
-@pytest.mark.slow
-def test_sample_world_data_quality_equals_the_records_and_the_manifest(world_dir, tmp_path):
-    settings = run_world(world_dir, tmp_path)
-    by_reason = check_world(settings, world_dir)
-    assert by_reason == {"missing_dossier_code": 3, "received_at_invalid": 7, "returned_before_received": 3,
-                         "unknown_channel": 4, "unknown_unit": 4}
-    # the figures are unchanged
-    con = duckdb.connect(str(settings.analytics_db), read_only=True)
-    try:
-        assert dict(rows(con, "SELECT level_key, online_ratio_pct::VARCHAR FROM marts.online_ratio_by_level")) == {
-            "province_wide": "72.35", "province_agencies": "72.94", "commune": "71.62"}
-        assert rows(con, "SELECT count(*) FILTER (WHERE matches), count(*) FROM marts.published_reconciliation") \
-            == [(21, 26)]
-    finally:
-        con.close()

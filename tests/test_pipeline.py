@@ -249,6 +249,27 @@ def test_every_record_is_accounted_for(world_run, manifest):
 
 
 @pytest.mark.slow
+def test_sample_world_data_quality_equals_the_records_and_the_manifest(world_run, world_dir):
+    """tests/test_data_quality.py's check (the snapshot's data_quality tables against the records and the
+    manifest) on the sample world's run."""
+    from test_data_quality import check_world, rows
+
+    settings = world_run
+    by_reason = check_world(settings, world_dir)
+    assert by_reason == {"missing_dossier_code": 3, "received_at_invalid": 7, "returned_before_received": 3,
+                         "unknown_channel": 4, "unknown_unit": 4}
+    # the figures are unchanged
+    con = duckdb.connect(str(settings.analytics_db), read_only=True)
+    try:
+        assert dict(rows(con, "SELECT level_key, online_ratio_pct::VARCHAR FROM marts.online_ratio_by_level")) == {
+            "province_wide": "72.35", "province_agencies": "72.94", "commune": "71.62"}
+        assert rows(con, "SELECT count(*) FILTER (WHERE matches), count(*) FROM marts.published_reconciliation") \
+            == [(21, 26)]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
 def test_lineage_on_every_observation(world_run):
     wh = warehouse(world_run)
     missing = wh.execute(
