@@ -17,6 +17,25 @@ from samples.generate import generate_world
 from warehouse.lake import AVAILABLE as LAKE_AVAILABLE
 
 LAKE_TESTS = Path(__file__).parent / "lake"
+# Modules that start from one session-cached state too costly to build twice (reliability/harness.grown_world: two
+# `hoso run` of the small world while analysts query, ~2 min): `./dev test` hands them to one test process.
+SHARED_STATE = {f"tests/{m}.py": "tests/grown_world" for m in ("test_concurrency", "test_crash_safety",
+                                                                "test_personal_data")}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """pytest-xdist's loadfile scheduling (a module's tests in one process), with the SHARED_STATE modules as one
+    unit."""
+    if config.getoption("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedStateScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return SHARED_STATE.get(scope, scope)
+
+    return SharedStateScheduling(config, log)
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:
