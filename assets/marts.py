@@ -28,8 +28,7 @@ from assets.resources import WarehouseResource
 from assets.settings import Settings
 from stages.faults import crash_point
 from warehouse.db import read_warehouse
-from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path, \
-    prime_parse_state
+from warehouse.dbt_runner import MartParams, dbt_environment, ensure_manifest, keep_parse_state, new_target_path
 
 LEVELS = ("province_wide", "province_agencies", "commune")
 
@@ -122,11 +121,10 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
           warehouse: WarehouseResource) -> Iterator[Any]:
     params = config.params()
     target = new_target_path("marts")
-    prime_parse_state(target, warehouse.database, params)
     dbt_log = io.StringIO()
     t0 = time.perf_counter()
     try:
-        with warehouse.locked(), dbt_environment(warehouse.database):
+        with warehouse.locked(), dbt_environment(warehouse.database, params) as env:
             with _dbt_output_into(dbt_log):
                 invocation = dbt.cli(["build", "--vars", json.dumps(params.dbt_vars())], context=context,
                                      target_path=target, raise_on_error=False)
@@ -140,7 +138,7 @@ def marts(context: AssetExecutionContext, config: MartsConfig, dbt: DbtCliResour
             built = [context.asset_key_for_output(e.output_name) for e in events if isinstance(e, Output)]
             figures = _figures(warehouse.database, built)
         if invocation.is_successful():
-            keep_parse_state(target, warehouse.database, params)
+            keep_parse_state(target, warehouse.database, params, env)
     finally:
         shutil.rmtree(target, ignore_errors=True)
     context.log.debug(dbt_log.getvalue())

@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from decimal import Decimal
 
 import duckdb
@@ -316,29 +317,34 @@ def test_the_manifest_is_produced_when_missing_or_stale(tmp_path):
             MANIFEST.write_bytes(saved.read_bytes())
 
 
-def parse_log(database, definition: str) -> str:
-    """dbt's log of `dbt parse` on a warehouse file with the vars of one ratio definition."""
+def dbt_ls(database, definition: str) -> tuple[str, bool]:
+    """dbt's log of `dbt ls` on a warehouse file with the vars of one ratio definition, and whether dbt parsed the
+    project (a parse leaves its state in the target folder)."""
     target = new_target_path("test")
     try:
-        run_dbt(["parse"], database, MartParams(ratio_definition=definition), target_path=target)
-        return (target / "dbt.log").read_text(encoding="utf-8")
+        run_dbt(["ls"], database, MartParams(ratio_definition=definition), target_path=target)
+        return (target / "dbt.log").read_text(encoding="utf-8"), (target / "partial_parse.msgpack").exists()
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_each_warehouse_and_vars_reuse_their_own_parse(tmp_path):
-    """dbt parses the whole project again (~3 s) when the warehouse file (its profile) or the vars differ from those
-    of the parse state it finds: each pair keeps its own, so runs that alternate — two lake workers' session files, the
-    ratio definitions — parse once each, not every time."""
+def test_the_project_is_parsed_once_for_each_vars_and_warehouse_name(tmp_path):
+    """dbt's own partial parsing reuses a parse only for the same warehouse path (its profile) and vars, else it
+    parses the whole project (3-5 s); the parse is kept for the vars and the warehouse's name, and a run on a file of
+    that name elsewhere (a test's, a rebuild's new file) or with those vars again parses nothing."""
     ensure_manifest()
-    a, b = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
-    firsts = [parse_log(a, "A"), parse_log(b, "A"), parse_log(a, "B")]
-    assert all("Unable to do partial parsing" in log for log in firsts), "a new warehouse or vars: a full parse"
-    for db, definition in ((a, "A"), (b, "A"), (a, "B")):
-        assert parse_state_path(db, MartParams(ratio_definition=definition)).is_file()
-        log = parse_log(db, definition)
-        assert "Partial parsing enabled" in log and "Unable to do partial parsing" not in log, (db, definition)
+    name = f"w{uuid.uuid4().hex[:8]}"  # a name no parse is kept for
+    a, b, other = tmp_path / "a" / f"{name}.duckdb", tmp_path / "b" / f"{name}.duckdb", tmp_path / f"{name}x.duckdb"
+    log, parsed = dbt_ls(a, "A")
+    assert parsed and "Unable to do partial parsing" in log, "first run of this name and vars: parsed"
+    kept = [parse_state_path(db, MartParams()) for db in (a, b, other)]
+    assert kept[0] == kept[1] != kept[2]
+    assert parse_state_path(a, MartParams()).is_file()
+    log, parsed = dbt_ls(b, "A")
+    assert not parsed and "partial parsing" not in log.lower(), "same name and vars, another folder: not parsed"
+    assert dbt_ls(b, "B")[1] and not dbt_ls(a, "B")[1], "other vars: parsed once"
+    assert dbt_ls(other, "A")[1], "another name: parsed"
 
 
 @pytest.mark.slow

@@ -7,7 +7,9 @@ It execs the real `dbt` of this environment after two things dbt does not do its
   next run would take the lock and collide with it);
 - nothing goes out: anonymous usage statistics and the version check are off, and `--version` (which dagster-dbt
   asks at every invocation, and which makes dbt query the package index for the latest release) is answered from
-  the installed package.
+  the installed package;
+- a project already parsed for the run's vars (HOSO_DBT_PARSED_PROJECT) is not parsed again: dbt runs in this
+  process on it.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ PARENT_PID_ENV = "HOSO_DBT_PARENT_PID"
 PR_SET_PDEATHSIG = 1
 
 OFFLINE_ENV = {"DBT_SEND_ANONYMOUS_USAGE_STATS": "false", "DBT_VERSION_CHECK": "false"}
+# The project as parsed for this run's vars and database name (warehouse.dbt_runner.parse_state_path), when one is
+# kept: dbt's own partial parsing would not reuse it for a warehouse file elsewhere (it compares the profile, path
+# included) and would parse the whole project again, 3-5 s.
+PARSED_PROJECT_ENV = "HOSO_DBT_PARSED_PROJECT"
 
 
 def die_with_parent() -> None:
@@ -35,6 +41,23 @@ def die_with_parent() -> None:
         os._exit(1)
 
 
+def run_with_manifest(args: list[str], state: Path) -> int | None:
+    """`dbt <args>` in this process on the project already parsed in `state` (a dbt Manifest as dbt serializes it,
+    its partial_parse.msgpack), through dbt's programmatic entry point, which takes a parsed manifest and then
+    parses nothing; dbt's exit code. None when the state cannot be read (removed meanwhile, or written by another
+    dbt version): then dbt parses the project itself."""
+    try:
+        from dbt.cli.main import dbtRunner
+        from dbt.contracts.graph.manifest import Manifest
+        from dbt.parser.manifest import extended_mashumuro_decoder
+
+        manifest = Manifest.from_msgpack(state.read_bytes(), decoder=extended_mashumuro_decoder)
+    except Exception:  # noqa: BLE001 - any unreadable state means the same: parse
+        return None
+    res = dbtRunner(manifest=manifest).invoke(args)
+    return 0 if res.success else 2 if res.exception is not None else 1  # dbt's own: 1 failed, 2 errored
+
+
 def main() -> None:
     args = sys.argv[1:]
     if args in (["--version"], ["-v"], ["version"]):
@@ -42,6 +65,11 @@ def main() -> None:
         return
     os.environ.update(OFFLINE_ENV)
     die_with_parent()
+    state = os.environ.pop(PARSED_PROJECT_ENV, "")
+    if state and args and args[0] != "parse":
+        code = run_with_manifest(args, Path(state))
+        if code is not None:
+            sys.exit(code)
     dbt = Path(sys.executable).with_name("dbt")
     os.execv(dbt, [str(dbt), *args])
 

@@ -29,7 +29,7 @@ from typing import Iterator
 from zoneinfo import ZoneInfo
 
 from warehouse.db import MEMORY_LIMIT_ENV, process_alive
-from warehouse.dbt_launcher import OFFLINE_ENV, PARENT_PID_ENV
+from warehouse.dbt_launcher import OFFLINE_ENV, PARENT_PID_ENV, PARSED_PROJECT_ENV
 from warehouse.lake import lake_from_env
 
 PROJECT_DIR = Path(__file__).resolve().parent
@@ -117,13 +117,16 @@ def dbt_env(database: Path | str) -> dict[str, str]:
 
 
 @contextlib.contextmanager
-def dbt_environment(database: Path | str) -> Iterator[None]:
+def dbt_environment(database: Path | str,
+                    params: MartParams | None = None) -> Iterator[dict[str, str]]:
     """os.environ as dbt_env() for the dbt processes started inside the block (dagster-dbt builds the child's
-    environment from os.environ), restored afterwards."""
-    saved = {k: os.environ.get(k) for k in dbt_env(database)}
-    os.environ.update(dbt_env(database))
+    environment from os.environ), and with params the project parsed for them (parsed_project_env), restored
+    afterwards. Yields what it set."""
+    env = {**dbt_env(database), **(parsed_project_env(database, params) if params else {})}
+    saved = {k: os.environ.get(k) for k in env}
+    os.environ.update(env)
     try:
-        yield
+        yield env
     finally:
         for k, v in saved.items():
             if v is None:
@@ -167,16 +170,16 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
                 return MANIFEST
             tmp = new_target_path("parse")
             try:
-                # With the default vars and the warehouse of the environment: a run with the same ones can then
-                # reuse the parse (dbt parses again when vars or profile differ). `dbt parse` opens no database.
-                run_dbt(["parse"], database or os.environ.get(WAREHOUSE_ENV) or ":memory:", MartParams(),
-                        target_path=tmp)
-                # The states parsed from the project before are dropped (dbt would re-parse their changed files).
+                # With the default vars and the warehouse of the environment (`dbt parse` opens no database).
+                parsed_on = database or os.environ.get(WAREHOUSE_ENV) or ":memory:"
+                run_dbt(["parse"], parsed_on, MartParams(), target_path=tmp)
+                # The parses of the project before are dropped; this one is kept for runs with the default vars
+                # on a warehouse of this name (the manifest is renamed into place last: from then on it is current).
                 shutil.rmtree(PARSE_STATES_DIR, ignore_errors=True)
-                # partial_parse.msgpack first: prime_parse_state copies it into a run's target folder that has none.
-                for name in ("partial_parse.msgpack", "manifest.json"):
-                    if (tmp / name).exists():
-                        os.replace(tmp / name, TARGET_DIR / name)
+                PARSE_STATES_DIR.mkdir(parents=True, exist_ok=True)
+                if (tmp / "partial_parse.msgpack").exists():
+                    os.replace(tmp / "partial_parse.msgpack", parse_state_path(parsed_on, MartParams()))
+                os.replace(tmp / "manifest.json", MANIFEST)
             finally:
                 shutil.rmtree(tmp, ignore_errors=True)
         finally:
@@ -185,39 +188,38 @@ def ensure_manifest(database: Path | str | None = None) -> Path:
 
 
 def parse_state_path(database: Path | str, params: MartParams | None) -> Path:
-    """Where the parse state of dbt runs with this profile and these vars is kept. dbt reuses a parse only when
-    both are the same as the parse's (else it parses the whole project again, ~3 s): the profile is what
-    profiles.yml reads from the environment (dbt_env: the warehouse file, the target, the lake, the memory limit)."""
-    env = {**os.environ, **dbt_env(database)}
-    profile = {k: env.get(k) for k in (WAREHOUSE_ENV, "DBT_TARGET", MEMORY_LIMIT_ENV, "HOSO_LAKE", "HOSO_LAKE_DATA")}
-    profile[WAREHOUSE_ENV] = str(Path(database).resolve()) if database != ":memory:" else database
-    key = json.dumps({"profile": profile, "vars": params.dbt_vars() if params else None}, sort_keys=True)
+    """Where the project as parsed by dbt runs with these vars on a warehouse of this name is kept (dbt's
+    partial_parse.msgpack: its Manifest). The parse depends on the vars, the target and the database names the
+    relations get (the file's stem, profiles.yml), not on the file's folder: runs on any warehouse of that name
+    reuse it (hoso-dbt, PARSED_PROJECT_ENV)."""
+    name = Path(str(database)).stem if str(database) != ":memory:" else "memory"
+    key = json.dumps({"target": "lake" if lake_from_env() is not None else "warehouse", "database": name,
+                      "vars": params.dbt_vars() if params else None}, sort_keys=True)
     return PARSE_STATES_DIR / f"{hashlib.sha256(key.encode()).hexdigest()[:20]}.msgpack"
 
 
-def prime_parse_state(target: Path, database: Path | str, params: MartParams | None) -> None:
-    """Put a parse state into a run's target folder (dbt reads it there) unless it has one: the one kept for this
-    profile and these vars while the manifest is current, else the project's (the manifest's parse), which dbt
-    reuses if it matches. dagster-dbt then leaves the folder's state as it is."""
-    if (target / "partial_parse.msgpack").exists():
-        return
-    candidates = [TARGET_DIR / "partial_parse.msgpack"]
-    if manifest_is_current():
-        candidates.insert(0, parse_state_path(database, params))
-    target.mkdir(parents=True, exist_ok=True)
-    for state in candidates:
-        try:
-            shutil.copyfile(state, target / "partial_parse.msgpack")
-            return
-        except FileNotFoundError:  # none kept yet, or removed by another process keeping its own
-            continue
+def parsed_project_env(database: Path | str, params: MartParams | None) -> dict[str, str]:
+    """The environment entry that lets the dbt process of a run skip parsing (hoso-dbt): the project parsed for
+    these vars and this database name, while the manifest is current (a change to the project drops the kept
+    parses); empty when none is kept, and dbt parses."""
+    state = parse_state_path(database, params)
+    if not manifest_is_current():
+        return {}
+    try:
+        os.utime(state)  # used last: kept the longest (keep_parse_state)
+    except FileNotFoundError:
+        return {}
+    return {PARSED_PROJECT_ENV: str(state)}
 
 
-def keep_parse_state(target: Path, database: Path | str, params: MartParams | None) -> None:
-    """Keep the parse state of a finished run for the next run with the same profile and vars (only while the
-    manifest is current); the PARSE_STATES_KEPT used last are kept."""
+def keep_parse_state(target: Path, database: Path | str, params: MartParams | None,
+                     env: dict[str, str]) -> None:
+    """Keep the parse of a finished run that parsed the project (`env`, its environment, named no parsed project),
+    for the next runs with the same vars on a warehouse of the same name (only while the manifest is current); the
+    PARSE_STATES_KEPT used last are kept. A run given a parsed project leaves no parse of its own in its target
+    folder, or one that is not its own (dagster-dbt copies the project's target/partial_parse.msgpack there)."""
     state = target / "partial_parse.msgpack"
-    if not state.exists() or not manifest_is_current():
+    if PARSED_PROJECT_ENV in env or not state.exists() or not manifest_is_current():
         return
     PARSE_STATES_DIR.mkdir(parents=True, exist_ok=True)
     out = parse_state_path(database, params)
@@ -245,11 +247,11 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
     """Run `dbt <args>` on the warehouse file `database` (the caller holds its writer lock when dbt writes).
     With params, they are passed as --vars. Artifacts go to target_path (a new folder of its own by default)."""
     target = target_path or new_target_path(args[0])
-    prime_parse_state(target, database, params)
     cmd = [launcher(), *args]
     if params is not None:
         cmd += ["--vars", json.dumps(params.dbt_vars())]
-    env = {**os.environ, **dbt_env(database), "DBT_TARGET_PATH": str(target), "DBT_LOG_PATH": str(target)}
+    env = {**os.environ, **dbt_env(database), **parsed_project_env(database, params), "DBT_TARGET_PATH": str(target),
+           "DBT_LOG_PATH": str(target)}
     t0 = time.perf_counter()
     res = subprocess.run(cmd, cwd=PROJECT_DIR, env=env, capture_output=True, text=True)
     res.seconds = round(time.perf_counter() - t0, 3)  # type: ignore[attr-defined]
@@ -257,7 +259,7 @@ def run_dbt(args: list[str], database: Path | str, params: MartParams | None = N
         tail = "\n".join((res.stdout + res.stderr).strip().splitlines()[-40:])
         raise DbtError(f"dbt {' '.join(args)} failed (exit {res.returncode}):\n{tail}")
     if res.returncode == 0:
-        keep_parse_state(target, database, params)
+        keep_parse_state(target, database, params, env)
     return res
 
 
