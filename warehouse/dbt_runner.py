@@ -4,8 +4,8 @@ dbt runs outside Dagster (tests, the documentation site).
 Every dbt process is started through `hoso-dbt` (warehouse/dbt_launcher.py): it dies with its parent and never
 reaches the network. Each invocation writes its artifacts into its own folder under `target/runs/`, so concurrent
 runs do not share one; `target/` (gitignored) also holds the project's manifest, which Dagster needs to define the
-assets and which is produced here when it is missing or older than a file of the project, and the parse states
-dbt can reuse (`parse_states/`, one per profile and vars).
+assets and which is produced here when it is missing or older than a file of the project, and the project as
+parsed for each set of vars and warehouse name (`parse_states/`), which hoso-dbt hands to dbt instead of a parse.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ TARGET_DIR = PROJECT_DIR / "target"
 MANIFEST = TARGET_DIR / "manifest.json"
 RUNS_DIR = TARGET_DIR / "runs"
 PARSE_STATES_DIR = TARGET_DIR / "parse_states"
-# Parse states kept (~1.2 MB each): the warehouses and vars used last on this checkout (a lake worker's session file,
-# a rebuild's new file, each definition of the ratio, the tests' warehouses).
+# Parses kept (~1.2 MB each): the warehouse names and vars used last on this checkout (`warehouse` and a lake worker's
+# session file; each definition of the ratio).
 PARSE_STATES_KEPT = 8
 PROJECT_FILES = ("dbt_project.yml", "profiles.yml")
 PROJECT_FOLDERS = ("models", "macros", "tests")
