@@ -317,22 +317,24 @@ def test_the_manifest_is_produced_when_missing_or_stale(tmp_path):
             MANIFEST.write_bytes(saved.read_bytes())
 
 
-def dbt_ls(database, definition: str) -> tuple[str, bool]:
-    """dbt's log of `dbt ls` on a warehouse file with the vars of one ratio definition, and whether dbt parsed the
-    project (a parse leaves its state in the target folder)."""
+def dbt_ls(database, definition: str) -> tuple[str | None, bool]:
+    """dbt's log of `dbt ls` on a warehouse file with the vars of one ratio definition (None: it wrote none), and
+    whether dbt parsed the project (a parse leaves its state in the target folder)."""
     target = new_target_path("test")
     try:
         run_dbt(["ls"], database, MartParams(ratio_definition=definition), target_path=target)
-        return (target / "dbt.log").read_text(encoding="utf-8"), (target / "partial_parse.msgpack").exists()
+        log = target / "dbt.log"
+        return log.read_text(encoding="utf-8") if log.exists() else None, (target / "partial_parse.msgpack").exists()
     finally:
         shutil.rmtree(target, ignore_errors=True)
 
 
 @pytest.mark.slow
-def test_the_project_is_parsed_once_for_each_vars_and_warehouse_name(tmp_path):
+def test_the_project_is_parsed_once_for_each_vars_and_warehouse_name(tmp_path, monkeypatch):
     """dbt's own partial parsing reuses a parse only for the same warehouse path (its profile) and vars, else it
     parses the whole project (3-5 s); the parse is kept for the vars and the warehouse's name, and a run on a file of
     that name elsewhere (a test's, a rebuild's new file) or with those vars again parses nothing."""
+    monkeypatch.setenv("DBT_LOG_LEVEL_FILE", "debug")  # dbt.log, which says whether and why dbt parsed
     ensure_manifest()
     name = f"w{uuid.uuid4().hex[:8]}"  # a name no parse is kept for
     a, b, other = tmp_path / "a" / f"{name}.duckdb", tmp_path / "b" / f"{name}.duckdb", tmp_path / f"{name}x.duckdb"
@@ -345,6 +347,8 @@ def test_the_project_is_parsed_once_for_each_vars_and_warehouse_name(tmp_path):
     assert not parsed and "partial parsing" not in log.lower(), "same name and vars, another folder: not parsed"
     assert dbt_ls(b, "B")[1] and not dbt_ls(a, "B")[1], "other vars: parsed once"
     assert dbt_ls(other, "A")[1], "another name: parsed"
+    monkeypatch.delenv("DBT_LOG_LEVEL_FILE")
+    assert dbt_ls(other, "A")[0] is None, "no dbt.log unless DBT_LOG_LEVEL_FILE asks for one"
 
 
 @pytest.mark.slow
