@@ -13,6 +13,7 @@ import duckdb
 import pytest
 from dagster import AssetKey, DagsterInstance
 
+from assets.marts import MARTS_KEYS
 from cli.run import run_pipeline
 from pipelines.definitions import build_definitions
 from assets.settings import Settings
@@ -542,6 +543,8 @@ def test_each_table_carries_its_own_metadata(small_world_dir, tmp_path):
         assert run_pipeline(settings, allow_demo_key=True, quiet=True, instance=instance)
         meta = {key: instance.get_latest_materialization_event(AssetKey.from_user_string(key))
                 .asset_materialization.metadata for key in [*CORE_META, *REF]}
+        marts = {key.to_user_string(): instance.get_latest_materialization_event(key).asset_materialization.metadata
+                 for key in MARTS_KEYS}
     con = duckdb.connect(str(settings.warehouse_db), read_only=True)
     OPEN.append(con)
     for key, md in meta.items():
@@ -557,6 +560,12 @@ def test_each_table_carries_its_own_metadata(small_world_dir, tmp_path):
     assert meta["core/dossiers"]["dagster/row_count"].value > 100
     for key in ("core/dossiers", "core/dossier_observations", "core/quarantine"):  # the first load added them all
         assert meta[key]["rows_added"].value == meta[key]["dagster/row_count"].value, key
+    # Every dbt model carries its row count, and the headline model its figures.
+    assert len(marts) == len(list((Path(__file__).parents[1] / "warehouse" / "models").rglob("*.sql")))  # a model each
+    for key, md in marts.items():
+        relation = ".".join(f'"{part}"' for part in key.split("/"))
+        assert md["dagster/row_count"].value == con.execute(f"SELECT count(*) FROM {relation}").fetchone()[0], key
+    assert marts["marts/online_ratio_by_level"]["commune.online_ratio_pct"].value is not None
     loads = meta["meta/loads"]
     assert loads["rows_loaded"].value == meta["core/dossier_observations"]["rows_loaded"].value > 0
     assert loads["load_id"].value == con.execute(
