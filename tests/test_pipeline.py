@@ -484,6 +484,22 @@ CORE_META = ["core/dossier_observations", "core/dossiers", "core/dossier_documen
 REF = ["ref/units", "ref/procedures", "ref/published_figures"]
 
 
+def test_launched_runs_fork_their_steps_from_a_server_that_imported_the_definitions():
+    """Every job's executor forks its step processes from a server that preloads the module workspace.yaml loads
+    (multiprocessing ignores a preload module it cannot import: a renamed module would quietly lose the gain)."""
+    import importlib.util
+
+    import yaml
+
+    from pipelines.definitions import PRELOADED, STEP_PROCESSES, defs
+
+    workspace = yaml.safe_load((Path(__file__).parents[1] / "workspace.yaml").read_text(encoding="utf-8"))
+    assert PRELOADED == [workspace["load_from"][0]["python_module"]["module_name"]]
+    assert all(importlib.util.find_spec(m) for m in PRELOADED)
+    for name in ("daily_sync", "full_rebuild", "marts_only"):
+        assert defs.resolve_job_def(name).executor_def is STEP_PROCESSES, name
+
+
 def test_definitions_are_the_warehouse_tables():
     """One asset per table (staging, ref, core, meta, analytics) with the lineage the data has."""
     from pipelines.definitions import defs
