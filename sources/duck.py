@@ -27,33 +27,35 @@ _CONFIG = {
 ORDINALITY = int(duckdb.__version__.split(".")[0]) >= 2
 
 
-_DATABASE_LOCK = threading.Lock()
-_database: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (pid, this process's in-memory database)
+_lock = threading.Lock()
+_database: duckdb.DuckDBPyConnection | None = None  # this process's in-memory database, made on first use
 _forked_away: list[duckdb.DuckDBPyConnection] = []
 
 
-def _database_of_this_process() -> duckdb.DuckDBPyConnection:
-    global _database
-    with _DATABASE_LOCK:
-        if _database is None or _database[0] != os.getpid():
-            if _database is not None:
-                # A parent's database, copied by fork: not usable here, and closing it could wait for its threads,
-                # which did not come along. Left alone.
-                _forked_away.append(_database[1])
-            db = duckdb.connect(":memory:", config=dict(_CONFIG))
-            if not ORDINALITY:
-                db.execute("SET threads = 1")
-            _database = (os.getpid(), db)
-        return _database[1]
+def _forget_after_fork() -> None:
+    """In a forked child: a parent's database, copied, is not usable here, and closing it could wait for its
+    threads, which did not come along (left alone); the lock may have been held by one of them."""
+    global _lock, _database
+    _lock = threading.Lock()
+    if _database is not None:
+        _forked_away.append(_database)
+        _database = None
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
 
 
 def connect() -> duckdb.DuckDBPyConnection:
     """A connection of its own on this process's one in-memory database: opening a database costs ~20 ms, a
     connection to an open one ~0.2 ms (the extract step makes hundreds). What the parsers create is TEMP, and
     registered frames and the time zone are per connection, so connections do not see each other's."""
-    db = _database_of_this_process()
-    with _DATABASE_LOCK:
-        con = db.cursor()
+    global _database
+    with _lock:
+        if _database is None:
+            _database = duckdb.connect(":memory:", config=dict(_CONFIG))
+            if not ORDINALITY:
+                _database.execute("SET threads = 1")
+        con = _database.cursor()
     con.execute(f"SET TimeZone = '{TZ}'")
     return con
 
