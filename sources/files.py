@@ -153,35 +153,37 @@ def content_size(path: Path, relpath: str, limit: int, limit_name: str, export: 
     it once in constant memory (a damaged stream is refused; decompression stops past `limit`). Refuses an empty
     content ("expected <expected>") or one above `limit` ("the limit for <export> is ..."), like
     limits.check_file_size for a plain file."""
+    return content_extent(path, relpath, limit, limit_name, export, expected, b"")[0]
+
+
+def content_extent(path: Path, relpath: str, limit: int, limit_name: str, export: str, expected: str,
+                   skip: bytes) -> tuple[int, bytes]:
+    """content_size, and the last byte of the content that is not in `skip` (b"" if none). For a `.gz` name both
+    come from the one decompression (the content is not decompressed a second time to find its end); a plain file
+    is read backwards from its end in 64 KB blocks."""
     if not is_gzip_name(relpath):
-        return check_file_size(path, relpath, limit, limit_name, export, expected)
+        size = check_file_size(path, relpath, limit, limit_name, export, expected)
+        return size, _last_byte_of_plain_file(path, size, skip)
     disk = path.stat().st_size
     if disk == 0:
         raise SourceError(relpath, f"empty file (0 bytes), expected {expected}")
     _check_gzip_signature(path, relpath)
     stream = _Content(path, relpath, limit, _too_large(relpath, disk, limit, limit_name, export))
     buffer = bytearray(_BLOCK)
+    last = b""
     try:
-        while stream.readinto(buffer):
-            pass
+        while n := stream.readinto(buffer):
+            kept = buffer[:n].rstrip(skip) if skip else buffer[n - 1 : n]
+            if kept:
+                last = bytes(kept[-1:])
     finally:
         stream.close()
     if stream.position == 0:
         raise SourceError(relpath, f"empty file (0 bytes once decompressed), expected {expected}")
-    return stream.position
+    return stream.position, last
 
 
-def last_byte(path: Path, relpath: str, size: int, skip: bytes) -> bytes:
-    """The last byte of the content that is not in `skip` (b"" if none): read backwards in 64 KB blocks for a plain
-    file, by decompressing the whole stream for a `.gz` name."""
-    if is_gzip_name(relpath):
-        last = b""
-        with open_content(path, relpath) as f:
-            while block := f.read(_BLOCK):
-                kept = block.rstrip(skip)
-                if kept:
-                    last = kept[-1:]
-        return last
+def _last_byte_of_plain_file(path: Path, size: int, skip: bytes) -> bytes:
     with open(path, "rb") as f:
         end = size
         while end > 0:

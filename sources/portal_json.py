@@ -310,8 +310,8 @@ def check_json_array(path: Path, relpath: str) -> None:
     """Refuse, with a clear reason, a file that cannot be a JSON array: empty, too large, binary, HTML, an object,
     other text, or nested deeper than MAX_JSON_DEPTH within its first JSON_DEPTH_SCAN_BYTES. A `.gz` file is
     checked on its decompressed content (sources/files.py), against the same limits."""
-    size = files.content_size(path, relpath, limits.MAX_JSON_BYTES, "MAX_JSON_BYTES", "a JSON batch",
-                              "a JSON array of dossier objects")
+    _, last = files.content_extent(path, relpath, limits.MAX_JSON_BYTES, "MAX_JSON_BYTES", "a JSON batch",
+                                   "a JSON array of dossier objects", _JSON_WS)
     with files.open_content(path, relpath) as f:
         head = f.read(limits.JSON_DEPTH_SCAN_BYTES)
         if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
@@ -332,7 +332,6 @@ def check_json_array(path: Path, relpath: str) -> None:
         raise SourceError(relpath, "not a JSON array: the top level is an object, expected an array of objects")
     if first != b"[":
         raise SourceError(relpath, f"not a JSON array: the file starts with {first.decode('latin-1')!r}, expected '['")
-    last = files.last_byte(path, relpath, size, _JSON_WS)
     if last != b"]":
         # DuckDB reads an array cut after a complete record ("[{...}, {...},") without complaint: a truncated
         # batch would load part of its records.

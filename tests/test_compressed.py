@@ -143,6 +143,19 @@ def test_a_damaged_gzip_is_refused_with_its_reason(tmp_path: Path, relpath: str,
     assert message.startswith(f"{relpath}.gz: {expected}"), message
 
 
+def test_the_end_of_a_gzipped_batch_is_found_past_blocks_of_whitespace(tmp_path: Path) -> None:
+    """The one decompression that measures a `.gz` batch also finds its last byte that is not whitespace, here more
+    than one 1 MB block of content before the end: a closed array is read, one cut after a record is refused."""
+    trailing = b" \r\n\t" * (limits.MiB // 2)  # 2 MB
+    closed = put(tmp_path, JSON_REL + ".gz", gz(GOOD_JSON + trailing))
+    assert parse(source_for(closed, tmp_path), tmp_path, KEY).records == parse(
+        source_for(LANDING / JSON_REL, LANDING), LANDING, KEY).records
+    cut = GOOD_JSON[: GOOD_JSON.index(b"},", len(GOOD_JSON) // 2) + 2]
+    message = refusal(tmp_path / "cut", JSON_REL + ".gz", gz(cut + trailing))
+    assert message == (f"{JSON_REL}.gz: not valid JSON (truncated or corrupt): the array is not closed, the file ends "
+                       "with ',' instead of ']'")
+
+
 @pytest.mark.parametrize("relpath, good", [(JSON_REL, GOOD_JSON), (CSV_REL, GOOD_CSV)], ids=["json", "csv"])
 def test_a_corrupt_deflate_stream_is_refused(tmp_path: Path, relpath: str, good: bytes) -> None:
     data = gz(good * 50)
