@@ -39,8 +39,12 @@ def trim_sql(column_sql: str) -> str:
 
 def pii_hash_sql(column_sql: str, key_param: str = KEY_PARAM) -> str:
     """DuckDB SQL expression hashing `column_sql` (VARCHAR) with the key bound to parameter `$<key_param>`."""
-    value = trim_sql(column_sql)
-    return f"CASE WHEN {value} IS NULL THEN NULL ELSE sha256(${key_param} || '|' || {value}) END"
+    return pii_hash_of_trimmed_sql(trim_sql(column_sql), key_param)
+
+
+def pii_hash_of_trimmed_sql(trimmed_sql: str, key_param: str = KEY_PARAM) -> str:
+    """pii_hash_sql of a value that is already `trim_sql(value)` (a query that trims a value once for several uses)."""
+    return f"CASE WHEN {trimmed_sql} IS NULL THEN NULL ELSE sha256(${key_param} || '|' || {trimmed_sql}) END"
 
 
 def _hash_series(series: pl.Series, key: str) -> pl.Series:

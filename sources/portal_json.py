@@ -34,7 +34,7 @@ from sources.labels import (
     STATUS_CODES,
 )
 from sources.lineage import lineage_exprs
-from sources.pii import KEY_PARAM, pii_hash_sql, trim_sql
+from sources.pii import KEY_PARAM, pii_hash_of_trimmed_sql, trim_sql
 from sources.schema import conform
 from sources.text import duckdb_path, identifier_sql, scrub_sql
 
@@ -77,7 +77,9 @@ HISTORY_FIELDS = (
 # kept. The paths DuongDanTaiTepTin and DuongDanTepTinKetQua are read only to say whether there is one (`_present`).
 _NOT_READ = {"MaDoiTuong", "ThongTinKhac", "Fax", "ThongTinTra", "GhiChu", "NoiDungYeuCau",
              "DanhSachTepDinhKemKhac"}
+_SUMMARY = "TrichYeuHoSo"
 DOSSIER_SCALARS = tuple(name for name in PORTAL_FIELDS if name not in PORTAL_LISTS)
+_FILE_SCALARS = frozenset(DOSSIER_SCALARS) | frozenset(HISTORY_FIELDS)
 DOSSIER_LISTS = {name: fields for name, fields in PORTAL_LISTS.items() if name not in _NOT_READ}
 
 
@@ -96,9 +98,33 @@ def _q(name: str) -> str:
     return f'"{name}"'
 
 
+_TRIMMED = "__trimmed"
+
+
+def _read_scalars(scalars: tuple[str, ...]) -> list[str]:
+    """The scalars of `scalars` that table `raw` holds."""
+    return [name for name in scalars if name not in _NOT_READ and name != _SUMMARY]
+
+
+def _with_trimmed(scalars: tuple[str, ...]) -> str:
+    """A FROM item: table `raw` with each of its scalars also trimmed, as `<name>__trimmed` (the value `_code`
+    gives). A query that uses a scalar's trimmed value several times (a date is tested, parsed and shown) computes
+    it once per row; what a query does not use is not computed."""
+    trimmed = ", ".join(f"{trim_sql(_q(name))} AS {_q(name + _TRIMMED)}" for name in _read_scalars(scalars))
+    return f"(SELECT *, {trimmed} FROM raw) AS raw"
+
+
 def _code(column: str) -> str:
-    """Trimmed string, "" -> NULL."""
+    """Trimmed string, "" -> NULL: a scalar of the file from `_with_trimmed`, a field of a list element (`e.X`)
+    trimmed here."""
+    if column in _FILE_SCALARS:
+        return _q(column + _TRIMMED)
     return trim_sql(column)
+
+
+def _hash(column: str) -> str:
+    """The keyed hash of `column` (sources/pii.py), trimmed as `_code` trims it."""
+    return pii_hash_of_trimmed_sql(_code(column))
 
 
 def _raw(column: str) -> str:
@@ -193,15 +219,15 @@ SELECT
     {_flag('HoSoCoThanhPhanSoHoa')} AS has_digitised_component,
     {_flag('TaiKhoanDuocXacThucVoiVNeID')} AS vneid_verified,
     {_paid_online('DuocThanhToanTrucTuyen')} AS paid_online,
-    {pii_hash_sql('SoGiayToChuHoSo')} AS owner_id_hash,
+    {_hash('SoGiayToChuHoSo')} AS owner_id_hash,
     CAST(length({_code('SoGiayToChuHoSo')}) AS SMALLINT) AS owner_id_length,
-    {pii_hash_sql('ChuHoSo')} AS owner_name_hash,
-    {pii_hash_sql('SoDienThoai')} AS phone_hash,
-    {pii_hash_sql('Email')} AS email_hash,
+    {_hash('ChuHoSo')} AS owner_name_hash,
+    {_hash('SoDienThoai')} AS phone_hash,
+    {_hash('Email')} AS email_hash,
     CAST(NULL AS VARCHAR) AS address_hash,
     {_contains_test('MaHoSo')} OR summary_says_test AS is_test,
     source_row
-FROM raw
+FROM {_with_trimmed(DOSSIER_SCALARS)}
 ORDER BY source_row
 """
 
@@ -236,7 +262,7 @@ _CHILDREN_SQL: dict[str, str] = {
         "TaiLieuNop",
         {
             "file_id": _code("e.TepDinhKemId"),
-            "file_name": pii_hash_sql("e.TenTepDinhKem"),  # a citizen's own name for the upload: pseudonym
+            "file_name": _hash("e.TenTepDinhKem"),  # a citizen's own name for the upload: pseudonym
             "is_deleted": _flag("e.IsDeleted"),
             "component_code": _id("e.MaThanhPhanHoSo"),
             "is_digitised": _flag("e.DuocSoHoa"),
@@ -259,7 +285,7 @@ _CHILDREN_SQL: dict[str, str] = {
     "results": _child_sql(
         "DanhSachGiayToKetQua",
         {
-            "document_name": pii_hash_sql("e.TenGiayTo"),  # often names the person it is issued to: pseudonym
+            "document_name": _hash("e.TenGiayTo"),  # often names the person it is issued to: pseudonym
             "component_code": _id("e.MaThanhPhanHoSo"),
             "document_id": _code("e.GiayToId"),
             "result_code": _id("e.MaGiayToKetQua"),
@@ -268,7 +294,7 @@ _CHILDREN_SQL: dict[str, str] = {
     ),
     "identities": _child_sql(
         "DinhDanhCHS",
-        {"id_type": _code("e.LoaiDinhDanh"), "id_hash": pii_hash_sql("e.SoDinhDanh")},
+        {"id_type": _code("e.LoaiDinhDanh"), "id_hash": _hash("e.SoDinhDanh")},
     ),
     # NoiDungYeuCau (what was asked, a clerk's text that may name the citizen) is not read
     "supplements": _child_sql(
@@ -287,16 +313,16 @@ DOSSIER_FRAMES = ("dossiers", *_CHILDREN_SQL)
 _HISTORY_SQL = f"""
 SELECT
     {_id('MaHoSo')} AS dossier_code,
-    {pii_hash_sql('NguoiXuLy')} AS handler_hash,
+    {_hash('NguoiXuLy')} AS handler_hash,
     {_text('ChucDanh')} AS handler_title,
     {_ts('ThoiDiemXuLy')} AS handled_at,
     {_text('PhongBanXuLy')} AS department,
-    {pii_hash_sql('NoiDungXuLy')} AS action,  -- a clerk's note, may name the citizen: pseudonym
+    {_hash('NoiDungXuLy')} AS action,  -- a clerk's note, may name the citizen: pseudonym
     {_text('TrangThai')} AS status,
     {_ts('NgayBatDau')} AS started_at,
     {_ts('NgayKetThucTheoQuyDinh')} AS deadline_at,
     source_row
-FROM raw
+FROM {_with_trimmed(HISTORY_FIELDS)}
 ORDER BY source_row
 """
 
@@ -377,8 +403,7 @@ def json_depth(data: bytes, stop_above: int) -> int:
     return deepest
 
 
-# dossier files: the summary (free text) only says whether the dossier is a test; it is not kept
-_SUMMARY = "TrichYeuHoSo"
+# dossier files: the summary (free text) only says whether the dossier is a test; it is not kept (`_SUMMARY`)
 _RAW_DOSSIERS_EXTRA = f"{_contains_test(_SUMMARY)} AS summary_says_test"
 
 
@@ -404,7 +429,7 @@ def _load_raw(
     """Table `raw`: the file's records with `source_row` (0-based position in the array), the scalars that are
     read (every text value at most MAX_FIELD_CHARS), the lists, and `extra` expressions."""
     check_json_array(path, relpath)
-    kept = [name for name in scalars if name not in _NOT_READ and name != _SUMMARY]
+    kept = _read_scalars(scalars)
     select = ", ".join(["ordinality - 1 AS source_row", *map(_guarded, kept), *(f'"{n}"' for n in lists)]
                        + ([extra] if extra else []))  # fmt: skip
     records = with_ordinality(f"read_json($path, format = 'array', columns = {_columns_sql(scalars, lists)}, "
