@@ -283,6 +283,13 @@ def test_personal_values_are_masked(dossiers):
     assert "unexpected_list" not in gx_result.result and "unexpected_index_list" not in gx_result.result
 
 
+def test_gx_does_not_fingerprint_the_frames_it_validates(dossiers):
+    """expectations/gx_context.py turns off the hash of every batch's values (batch markers nothing reads)."""
+    outcome = dossiers[1]
+    assert "ge_load_time" in outcome.gx_result.meta["batch_markers"]  # the markers are there, without the hash
+    assert "pandas_data_fingerprint" not in outcome.gx_result.meta["batch_markers"]
+
+
 def test_results_carry_counts_and_samples(dossiers):
     _, outcome, _, _ = dossiers
     res = {r["expectation_id"]: r for r in outcome.results.iter_rows(named=True)}
