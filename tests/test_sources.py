@@ -27,10 +27,11 @@ from sources.labels import (
     CHANNEL_LABELS,
     STATUS_LABELS,
     CODES,
+    WHITESPACE,
     normalise,
     unit_name_key_expr,
 )
-from sources.pii import pii_hash, pii_hash_expr, pii_hash_sql
+from sources.pii import pii_hash, pii_hash_expr, pii_hash_sql, trim_sql
 from sources.registry import FRAMES, KINDS, REFERENCE_KINDS
 from warehouse.db import apply_schema
 
@@ -672,6 +673,20 @@ def test_pii_hash_is_the_same_in_python_duckdb_and_polars(value: str | None) -> 
     assert con.execute(f"SELECT {pii_hash_sql('$v')}", {"v": value, "pii_key": KEY}).fetchone()[0] == expected
     df = pl.DataFrame({"v": [value, "other"]}, schema={"v": pl.String})
     assert df.select(pii_hash_expr("v", KEY)).to_series().to_list() == [expected, pii_hash("other", KEY)]
+
+
+TRIM_CASES = ["ab", " ab", "ab ", "\tab", "ab\n", "\r\nab\t ", "a b", "a\tb", "a\nb", " ", "\r", " \t\r\n ", "",
+              "\u00a0ab\u00a0", " \u00a0 ", "Nguyễn Văn An ", "ễ", " ễ", "x" * 300 + " ", None]
+
+
+def test_trim_sql_trims_exactly_the_whitespace_of_the_ends() -> None:
+    """trim_sql calls trim() only for a value that starts or ends with labels.WHITESPACE: the result is the Python
+    strip of those characters, "" -> NULL, for values with them at an end, inside, or only other spaces."""
+    expected = [None if v is None else (v.strip(WHITESPACE) or None) for v in TRIM_CASES]
+    got = [r[0] for r in connect().execute(
+        f"SELECT {trim_sql('v')} FROM unnest($values::VARCHAR[]) WITH ORDINALITY t(v, i) ORDER BY i",
+        {"values": TRIM_CASES}).fetchall()]
+    assert got == expected
 
 
 def test_pii_hash_expr_on_many_values_matches_row_by_row() -> None:
