@@ -408,6 +408,33 @@ def test_portal_history() -> None:
     ]
 
 
+PORTAL_DATE_CASES = [  # NgayTiepNhan as sent -> (received_at, received_at_raw)
+    ("20250703080000", at(2025, 7, 3, 8, 0, 0), "20250703080000"),
+    ("  20250703080000\t", at(2025, 7, 3, 8, 0, 0), "  20250703080000\t"),  # read trimmed, kept as sent
+    ("20250732080000", None, "[number]"),  # 14 digits, no such day: a run of digits, scrubbed
+    ("03/07/2025 08:00:00", None, "03/07/2025 08:00:00"),
+    ("2025070308000", None, "[number]"),  # 13 digits
+    ("0912345678", None, "[number]"),  # a misplaced phone number: scrubbed
+    ("ban.a@example.vn", None, "[email]"),
+    ("", None, None),
+    ("   ", None, None),
+]
+
+
+def test_portal_dates_are_read_and_kept_as_sent_or_scrubbed(tmp_path: Path) -> None:
+    """Each date of a portal record gives a timestamp (only from 14 digits that make a time) and the value as sent
+    (NULL when empty; scrubbed like free text when it did not parse)."""
+    records = [{"MaHoSo": f"000.17.29.H40-250703-{i:04d}", "NgayTiepNhan": sent, "NgayHenTra": sent}
+               for i, (sent, _, _) in enumerate(PORTAL_DATE_CASES)]
+    records.append({"MaHoSo": "000.17.29.H40-250703-9999"})  # absent
+    dossiers = parse_rel(_portal_file(tmp_path, records), tmp_path).frames["dossiers"]
+    expected_at = [ts for _, ts, _ in PORTAL_DATE_CASES] + [None]
+    expected_raw = [raw for _, _, raw in PORTAL_DATE_CASES] + [None]
+    assert dossiers["received_at"].to_list() == dossiers["due_at"].to_list() == expected_at
+    assert dossiers["received_at_raw"].to_list() == dossiers["due_at_raw"].to_list() == expected_raw
+    assert dossiers["submitted_at"].null_count() == dossiers["submitted_at_raw"].null_count() == len(records)
+
+
 def test_portal_empty_array_gives_empty_frames(tmp_path: Path) -> None:
     (tmp_path / "portal").mkdir()
     (tmp_path / "portal" / "hoso-20250703-01.json").write_text("[]\n")
