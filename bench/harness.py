@@ -40,7 +40,8 @@ SIZES = {"tiny": (0.01, 0, False), "sample": (1.0, 0, False), "1m": (3.22, 0, Fa
 GB_PER_SCALE = 1.6  # plain landing folder size per unit of scale and province (scale 1 = 1.6 GB, 3.22 = 4.9 GB)
 GZIP_SHARE = 0.12  # gzipped / plain size of the exports (national world at scale 0.1: 534 MB)
 # Disk a size's measures take at their peak, per landing record, besides the world's files: the warehouse, the
-# staged Parquet, the floor's tables and DuckDB's spill (the 10M world's run: 38.5 GB for 58.3M records, 2026-12-05).
+# staged Parquet, the floor's tables and DuckDB's spill (the 10M world's run: 38.5 GB for 58.3M records, 2026-12-05;
+# about 40 GB for the 56.3M records of its load without the last day, 2026-12-06).
 RUN_BYTES_PER_RECORD = 700
 STAGES = ["reference", "staging__extracted_exports", "staging__validated_exports", "load", "marts",
           "analytics__snapshot", "analytics__report"]
