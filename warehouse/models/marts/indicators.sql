@@ -8,10 +8,7 @@ WITH received AS (
     -- per_unit). Flags unknown for a provincial export (NULL) are not true.
     SELECT
         province_code, level, unit_code, procedure_code,
-        strftime(received_at, '%Y-%m') AS month_key,
-        strftime(received_at, '%Y') || '-Q' || quarter(received_at) AS quarter_key,
-        strftime(received_at, '%Y') || '-H' || CASE WHEN month(received_at) <= 6 THEN 1 ELSE 2 END AS half_year_key,
-        strftime(received_at, '%Y') AS year_key,
+        CAST(date_trunc('month', received_at) AS DATE) AS month_start,
         in_window,
         source_format <> 'portal_json' AS not_from_portal,
         coalesce(synced_to_portal, false) AS synced,
@@ -57,8 +54,7 @@ WITH received AS (
 per_unit AS (
     -- Counted once per unit, procedure, month and side of the window: the grains and periods below add these up
     -- (n: numerator, d: denominator, x: the denominator's dossiers whose current state came from a provincial export).
-    SELECT province_code, level, unit_code, procedure_code, month_key, quarter_key, half_year_key, year_key,
-           in_window, online_service,
+    SELECT province_code, level, unit_code, procedure_code, month_start, in_window, online_service,
            {%- for ind, def, den, num in by_dossier %}
            count(*) FILTER (WHERE {{ den }} AND {{ num }}) AS "n {{ ind }} {{ def }}",
            count(*) FILTER (WHERE {{ den }}) AS "d {{ ind }} {{ def }}",
@@ -67,22 +63,37 @@ per_unit AS (
     FROM received
     GROUP BY ALL
 ),
-by_period AS (
-    SELECT 'month' AS period_type, month_key AS period_key, * FROM per_unit
-    UNION ALL SELECT 'quarter', quarter_key, * FROM per_unit
-    UNION ALL SELECT 'half_year', half_year_key, * FROM per_unit
-    UNION ALL SELECT 'year', year_key, * FROM per_unit
-    UNION ALL SELECT 'window', 'window', * FROM per_unit WHERE in_window
+keyed AS (
+    -- The period keys and the level grains, computed on the per-unit rows (not on every dossier); a key is NULL where
+    -- the row is outside it: out of the window, or neither a provincial agency nor a commune.
+    SELECT *,
+           strftime(month_start, '%Y-%m') AS month_key,
+           strftime(month_start, '%Y') || '-Q' || quarter(month_start) AS quarter_key,
+           strftime(month_start, '%Y') || '-H' || CASE WHEN month(month_start) <= 6 THEN 1 ELSE 2 END AS half_year_key,
+           strftime(month_start, '%Y') AS year_key,
+           CASE WHEN in_window THEN 'window' END AS window_key,
+           CASE level WHEN 'province' THEN 'province_agencies' WHEN 'commune' THEN 'communes' END AS level_grain
+    FROM per_unit
 ),
-by_grain AS (
-    SELECT 'province' AS grain, province_code AS grain_key, * FROM by_period
-    UNION ALL SELECT 'province_agencies', province_code, * FROM by_period WHERE level = 'province'
-    UNION ALL SELECT 'communes', province_code, * FROM by_period WHERE level = 'commune'
-    UNION ALL SELECT 'unit', unit_code, * FROM by_period
-    UNION ALL SELECT 'procedure', procedure_code, * FROM by_period
-),
+{#- One grouping set per grain (the province; its agencies or its communes; a unit; a procedure: the province code
+    with the grain's key column) and period (its key column), all in one aggregate over the per-unit rows: the same
+    rows as UNION ALL copies, five periods by five grains, for 20% less time and no spill at 10M dossiers
+    (2026-12-06). -#}
+{%- set grain_columns = [none, 'level_grain', 'unit_code', 'procedure_code'] %}
+{%- set periods = [('month', 'month_key'), ('quarter', 'quarter_key'), ('half_year', 'half_year_key'),
+                   ('year', 'year_key'), ('window', 'window_key')] %}
 counts AS (
-    SELECT province_code, grain, grain_key, period_type, period_key,
+    SELECT province_code,
+           CASE WHEN grouping(unit_code) = 0 THEN 'unit' WHEN grouping(procedure_code) = 0 THEN 'procedure'
+                WHEN grouping(level_grain) = 0 THEN level_grain ELSE 'province' END AS grain,
+           CASE WHEN grouping(unit_code) = 0 THEN unit_code WHEN grouping(procedure_code) = 0 THEN procedure_code
+                ELSE province_code END AS grain_key,
+           CASE {%- for period, key in periods %} WHEN grouping({{ key }}) = 0 THEN '{{ period }}'{% endfor %} END
+               AS period_type,
+           CASE {%- for period, key in periods %} WHEN grouping({{ key }}) = 0 THEN {{ key }}{% endfor %} END
+               AS period_key,
+           (grouping(level_grain) = 0 AND level_grain IS NULL) OR (grouping(window_key) = 0 AND window_key IS NULL)
+               AS outside,
         [
             {%- for ind, def, den, num in by_dossier %}
             {
@@ -101,12 +112,19 @@ counts AS (
                 'not_from_portal': CAST(NULL AS BIGINT)
             }
         ] AS figures
-    FROM by_grain
-    GROUP BY ALL
+    FROM keyed
+    GROUP BY GROUPING SETS (
+        {%- for grain_col in grain_columns %}{% set outer = loop %}
+        {%- for period, key in periods %}
+        (province_code{{ ', ' ~ grain_col if grain_col }}, {{ key }}){{ ',' if not (outer.last and loop.last) }}
+        {%- endfor %}
+        {%- endfor %}
+    )
 ),
 long AS (
     SELECT province_code, grain, grain_key, period_type, period_key, unnest(figures, recursive := true)
     FROM counts
+    WHERE NOT outside
 )
 SELECT l.province_code, l.grain, l.grain_key,
        CASE l.grain WHEN 'unit' THEN u.unit_name WHEN 'procedure' THEN p.procedure_name

@@ -5,26 +5,36 @@
 WITH f AS (
     SELECT * FROM {{ ref('fct_case_files') }} WHERE counted
 ),
-levels AS (
-    SELECT 'province_wide' AS level_key, * FROM f
-    UNION ALL
-    SELECT 'province_agencies', * FROM f WHERE level = 'province'
-    UNION ALL
-    SELECT 'commune', * FROM f WHERE level = 'commune'
-),
 level_keys AS (
     SELECT p.province_code, k.level_key
     FROM {{ mart_provinces() }} p
     CROSS JOIN (VALUES ('province_wide'), ('province_agencies'), ('commune')) k(level_key)
 ),
 defs(ratio_definition) AS (VALUES ('A'), ('B'), ('C'), ('D')),
+{#- The four definitions' counts side by side, in one pass over the dossiers of each province and of each of its
+    levels (the dossiers crossed with the four definitions were four times the rows to aggregate) -#}
+{%- set definitions = ['A', 'B', 'C', 'D'] %}
+per_level AS (
+    SELECT province_code,
+           CASE WHEN grouping(level) = 1 THEN 'province_wide' WHEN level = 'province' THEN 'province_agencies'
+                WHEN level = 'commune' THEN 'commune' END AS level_key,
+           {%- for def in definitions %}
+           count(*) FILTER (WHERE {{ in_numerator("'" ~ def ~ "'", 'is_online', 'muc_do') }}) AS "numerator {{ def }}",
+           count(*) FILTER (WHERE {{ in_denominator("'" ~ def ~ "'", 'channel', 'muc_do') }}) AS "denominator {{ def }}",
+           {%- endfor %}
+           avg(CASE WHEN synced_to_portal THEN 1.0 ELSE 0.0 END) AS sync_ratio
+    FROM f
+    GROUP BY GROUPING SETS ((province_code), (province_code, level))
+),
 counted AS (
     SELECT l.province_code, l.level_key, d.ratio_definition,
-           count(*) FILTER (WHERE {{ in_numerator('d.ratio_definition', 'l.is_online', 'l.muc_do') }}) AS numerator,
-           count(*) FILTER (WHERE {{ in_denominator('d.ratio_definition', 'l.channel', 'l.muc_do') }}) AS denominator,
-           avg(CASE WHEN l.synced_to_portal THEN 1.0 ELSE 0.0 END) AS sync_ratio
-    FROM levels l CROSS JOIN defs d
-    GROUP BY ALL
+           CASE d.ratio_definition {%- for def in definitions %} WHEN '{{ def }}' THEN "numerator {{ def }}"{% endfor %} END
+               AS numerator,
+           CASE d.ratio_definition {%- for def in definitions %} WHEN '{{ def }}' THEN "denominator {{ def }}"{% endfor %} END
+               AS denominator,
+           l.sync_ratio
+    FROM per_level l CROSS JOIN defs d
+    WHERE l.level_key IS NOT NULL
 )
 SELECT k.province_code, k.province_code = {{ param('home_province') }} AS is_home,
        k.level_key, {{ level_label('k.level_key') }} AS level_label, d.ratio_definition,
