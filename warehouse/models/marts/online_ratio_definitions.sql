@@ -10,10 +10,10 @@ level_keys AS (
     FROM {{ mart_provinces() }} p
     CROSS JOIN (VALUES ('province_wide'), ('province_agencies'), ('commune')) k(level_key)
 ),
-defs(ratio_definition) AS (VALUES ('A'), ('B'), ('C'), ('D')),
+{%- set definitions = ['A', 'B', 'C', 'D'] %}
+defs(ratio_definition) AS (VALUES {% for def in definitions %}('{{ def }}'){{ ', ' if not loop.last }}{% endfor %}),
 {#- The four definitions' counts side by side, in one pass over the dossiers of each province and of each of its
     levels (the dossiers crossed with the four definitions were four times the rows to aggregate) -#}
-{%- set definitions = ['A', 'B', 'C', 'D'] %}
 per_level AS (
     SELECT province_code,
            CASE WHEN grouping(level) = 1 THEN 'province_wide' WHEN level = 'province' THEN 'province_agencies'
